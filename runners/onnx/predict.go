@@ -1,0 +1,641 @@
+package onnx
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/ferryml/ferry/dataset"
+)
+
+// Prediction is a model's output over the rows of a frame.
+type Prediction struct {
+	// Classes are the class labels of a classifier, in the order of Proba's columns.
+	Classes []string
+	// Proba is rows × classes probabilities; nil for regression and for
+	// classifiers that give only labels.
+	Proba [][]float64
+	// Score is the positive-class (Classes[1]) probability of a binary classifier.
+	Score []float64
+	// Label is the predicted class of a classifier.
+	Label []string
+	// Value is the output of a regression model: its first float output of shape
+	// [N] or [N,1]. A binary classifier that outputs only a score has it here too.
+	Value []float64
+	// NonFinite counts NaN and ±Inf values (nulls included) per feature column;
+	// they were imputed when PredictOptions.Impute is set. Nil when there are none.
+	NonFinite map[string]int
+}
+
+// DefaultChunkRows is how many rows Predict hands onnxruntime at a time.
+const DefaultChunkRows = 1 << 16
+
+// PredictOptions refine how Predict maps a frame onto the model.
+type PredictOptions struct {
+	// Target is the label column, left out of a single [N,F] input. Default: the
+	// model's metadata "target".
+	Target string
+	// Features lists the columns of a single [N,F] input in order. Default: the
+	// model's metadata "features", else the frame's columns without Target.
+	Features []string
+	// Impute replaces NaN/±Inf in features with the column's mean of finite values
+	// (0 when there are none) instead of returning an error.
+	Impute bool
+	// ChunkRows bounds the rows per onnxruntime call (DefaultChunkRows when 0).
+	ChunkRows int
+	// Progress, when set, is called after each chunk with the rows done so far.
+	Progress func(done, total int)
+}
+
+// Predict runs the model over every row of f with default PredictOptions.
+func (m *Model) Predict(f *dataset.Frame) (*Prediction, error) {
+	return m.PredictWith(f, PredictOptions{})
+}
+
+// PredictWith runs the model over every row of f, in chunks.
+func (m *Model) PredictWith(f *dataset.Frame, opts PredictOptions) (*Prediction, error) {
+	p, err := m.plan(f, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.predict(opts)
+}
+
+// feed is how one model input is filled from the frame.
+type feed struct {
+	info IOInfo
+	// cols are the frame columns: one for a per-column input, F for a matrix.
+	cols []*dataset.Column
+	// rank1 inputs take [n] instead of [n,1] (per-column only).
+	rank1 bool
+}
+
+type predictPlan struct {
+	m       *Model
+	f       *dataset.Frame
+	feeds   []feed
+	impute  map[*dataset.Column]float64
+	nonFin  map[string]int
+	classes []string // from metadata or the graph, before any output is seen
+}
+
+// plan matches the frame's columns to the model's inputs and counts non-finite
+// values, naming every missing or mistyped column in one error.
+func (m *Model) plan(f *dataset.Frame, opts PredictOptions) (*predictPlan, error) {
+	if f == nil || f.Rows == 0 {
+		return nil, fmt.Errorf("predict: no rows")
+	}
+	p := &predictPlan{m: m, f: f}
+	var problems []string
+	if m.matrixInput(f) {
+		in := m.inputs[0]
+		order := opts.Features
+		if len(order) == 0 {
+			order = parseList(m.meta["features"])
+		}
+		if len(order) == 0 {
+			target := opts.Target
+			if target == "" {
+				target = m.meta["target"]
+			}
+			for _, c := range f.Columns {
+				if c.Name != target {
+					order = append(order, c.Name)
+				}
+			}
+		}
+		if w := in.Shape[1]; w > 0 && int64(len(order)) != w {
+			problems = append(problems, fmt.Sprintf("input %q takes %d features, the data gives %d (%s); list them in the model's metadata \"features\"",
+				in.Name, w, len(order), strings.Join(order, ", ")))
+		}
+		fd := feed{info: in}
+		for _, name := range order {
+			c := f.Col(name)
+			switch {
+			case c == nil:
+				problems = append(problems, fmt.Sprintf("missing column %q (feature of input %q)", name, in.Name))
+			case c.Type != dataset.Number:
+				problems = append(problems, fmt.Sprintf("column %q is %s, input %q takes numbers", name, c.Type, in.Name))
+			default:
+				fd.cols = append(fd.cols, c)
+			}
+		}
+		p.feeds = []feed{fd}
+	} else {
+		for _, in := range m.inputs {
+			c := f.Col(in.Name)
+			rank1 := len(in.Shape) == 1
+			switch {
+			case !rank1 && !(len(in.Shape) == 2 && (in.Shape[1] == 1 || in.Shape[1] == -1)):
+				problems = append(problems, fmt.Sprintf("input %q has shape %v, want [N,1] or [N] per column or one [N,F] float input", in.Name, in.Shape))
+			case !supportedType(in.Type):
+				problems = append(problems, fmt.Sprintf("input %q has type %s, which ferry cannot feed", in.Name, in.Type))
+			case c == nil:
+				problems = append(problems, fmt.Sprintf("missing column %q (%s input)", in.Name, in.Type))
+			case in.Type == "string" && c.Type != dataset.Category:
+				problems = append(problems, fmt.Sprintf("column %q is %s, input %q takes strings (a category column)", in.Name, c.Type, in.Name))
+			case in.Type != "string" && c.Type != dataset.Number:
+				problems = append(problems, fmt.Sprintf("column %q is %s, input %q takes %s numbers", in.Name, c.Type, in.Name, in.Type))
+			}
+			if c != nil {
+				p.feeds = append(p.feeds, feed{info: in, cols: []*dataset.Column{c}, rank1: rank1})
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("model inputs do not match the data: %s", strings.Join(problems, "; "))
+	}
+	p.count(opts.Impute)
+	if len(p.nonFin) > 0 && !opts.Impute {
+		return nil, fmt.Errorf("features hold NaN, Inf or null values: %s (impute them or clean the data)", formatCounts(p.nonFin))
+	}
+	p.classes = m.declaredClasses()
+	return p, nil
+}
+
+func supportedType(t string) bool {
+	switch t {
+	case "float", "double", "int64", "int32", "bool", "string":
+		return true
+	}
+	return false
+}
+
+// matrixInput reports whether the model takes a single float [N,F] tensor rather
+// than one input per column.
+func (m *Model) matrixInput(f *dataset.Frame) bool {
+	if len(m.inputs) != 1 {
+		return false
+	}
+	in := m.inputs[0]
+	if in.Type != "float" && in.Type != "double" || len(in.Shape) != 2 {
+		return false
+	}
+	if in.Shape[1] == 1 || in.Shape[1] == -1 {
+		// [N,1] named like a column is that column; otherwise a matrix.
+		return f.Col(in.Name) == nil
+	}
+	return true
+}
+
+// count counts non-finite values per feature column and, when imputing, the
+// finite means that replace them.
+func (p *predictPlan) count(impute bool) {
+	for _, fd := range p.feeds {
+		for _, c := range fd.cols {
+			if c.Type != dataset.Number {
+				continue
+			}
+			bad, sum := 0, 0.0
+			for _, v := range c.Floats {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					bad++
+				} else {
+					sum += v
+				}
+			}
+			if bad == 0 {
+				continue
+			}
+			if p.nonFin == nil {
+				p.nonFin = map[string]int{}
+				p.impute = map[*dataset.Column]float64{}
+			}
+			p.nonFin[c.Name] = bad
+			if impute {
+				mean := 0.0
+				if n := len(c.Floats) - bad; n > 0 {
+					mean = sum / float64(n)
+				}
+				p.impute[c] = mean
+			}
+		}
+	}
+}
+
+func formatCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// parseList reads a metadata list: a JSON array of strings or comma-separated names.
+func parseList(s string) []string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	if strings.HasPrefix(s, "[") {
+		var out []string
+		if err := json.Unmarshal([]byte(s), &out); err == nil {
+			return out
+		}
+	}
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// declaredClasses are the class labels from metadata "classes" or the graph's
+// classifier node; nil when neither names them.
+func (m *Model) declaredClasses() []string {
+	if c := parseList(m.meta["classes"]); len(c) > 0 {
+		return c
+	}
+	return m.proto.classLabels
+}
+
+// values builds the onnxruntime inputs for rows [lo, hi).
+func (p *predictPlan) values(lo, hi int) ([]ort.Value, error) {
+	n := hi - lo
+	vals := make([]ort.Value, len(p.feeds))
+	ok := false
+	defer func() {
+		if !ok {
+			for _, v := range vals {
+				if v != nil {
+					v.Destroy()
+				}
+			}
+		}
+	}()
+	for i, fd := range p.feeds {
+		var err error
+		if len(fd.cols) != 1 || fd.info.Shape[len(fd.info.Shape)-1] != 1 && fd.info.Name != fd.cols[0].Name {
+			vals[i], err = p.matrix(fd, lo, hi)
+		} else {
+			shape := ort.NewShape(int64(n), 1)
+			if fd.rank1 {
+				shape = ort.NewShape(int64(n))
+			}
+			vals[i], err = p.column(fd, shape, lo, hi)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("input %q: %w", fd.info.Name, err)
+		}
+	}
+	ok = true
+	return vals, nil
+}
+
+func (p *predictPlan) fill(c *dataset.Column, i int) float64 {
+	v := c.Floats[i]
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return p.impute[c]
+	}
+	return v
+}
+
+func (p *predictPlan) matrix(fd feed, lo, hi int) (ort.Value, error) {
+	n, w := hi-lo, len(fd.cols)
+	shape := ort.NewShape(int64(n), int64(w))
+	if fd.info.Type == "double" {
+		data := make([]float64, n*w)
+		for j, c := range fd.cols {
+			_, bad := p.impute[c]
+			for i := 0; i < n; i++ {
+				v := c.Floats[lo+i]
+				if bad {
+					v = p.fill(c, lo+i)
+				}
+				data[i*w+j] = v
+			}
+		}
+		return ort.NewTensor(shape, data)
+	}
+	data := make([]float32, n*w)
+	for j, c := range fd.cols {
+		_, bad := p.impute[c]
+		src := c.Floats[lo:hi]
+		for i, v := range src {
+			if bad {
+				v = p.fill(c, lo+i)
+			}
+			data[i*w+j] = float32(v)
+		}
+	}
+	return ort.NewTensor(shape, data)
+}
+
+func (p *predictPlan) column(fd feed, shape ort.Shape, lo, hi int) (ort.Value, error) {
+	c := fd.cols[0]
+	n := hi - lo
+	if fd.info.Type == "string" {
+		data := make([]string, n)
+		for i := range data {
+			if k := c.Codes[lo+i]; k >= 0 {
+				data[i] = c.Levels[k]
+			}
+		}
+		st, err := ort.NewStringTensor(shape)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.SetContents(data); err != nil {
+			st.Destroy()
+			return nil, err
+		}
+		return st, nil
+	}
+	_, bad := p.impute[c]
+	src := c.Floats[lo:hi]
+	get := func(i int) float64 {
+		if bad {
+			return p.fill(c, lo+i)
+		}
+		return src[i]
+	}
+	switch fd.info.Type {
+	case "float":
+		data := make([]float32, n)
+		for i := range data {
+			data[i] = float32(get(i))
+		}
+		return ort.NewTensor(shape, data)
+	case "double":
+		data := make([]float64, n)
+		for i := range data {
+			data[i] = get(i)
+		}
+		return ort.NewTensor(shape, data)
+	case "int64":
+		data := make([]int64, n)
+		for i := range data {
+			data[i] = int64(math.Round(get(i)))
+		}
+		return ort.NewTensor(shape, data)
+	case "int32":
+		data := make([]int32, n)
+		for i := range data {
+			data[i] = int32(math.Round(get(i)))
+		}
+		return ort.NewTensor(shape, data)
+	case "bool":
+		data := make([]bool, n)
+		for i := range data {
+			data[i] = get(i) != 0
+		}
+		return ort.NewTensor(shape, data)
+	}
+	return nil, fmt.Errorf("unsupported input type %s", fd.info.Type)
+}
+
+// outputRoles says which outputs hold probabilities, labels and scores.
+type outputRoles struct {
+	proba, label, score int // output index, -1 when absent
+}
+
+func findRoles(outs []Tensor, n int) outputRoles {
+	r := outputRoles{-1, -1, -1}
+	for i, t := range outs {
+		rows := len(t.Shape) > 0 && t.Shape[0] == int64(n)
+		if !rows {
+			continue
+		}
+		column := len(t.Shape) == 1 || len(t.Shape) == 2 && t.Shape[1] == 1
+		switch t.Data.(type) {
+		case []float32, []float64:
+			if len(t.Shape) == 2 && t.Shape[1] >= 2 && r.proba < 0 {
+				r.proba = i
+			} else if column && r.score < 0 {
+				r.score = i
+			}
+		case []string, []int64, []int32, []bool:
+			if column && r.label < 0 {
+				r.label = i
+			}
+		}
+	}
+	return r
+}
+
+func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
+	chunk := opts.ChunkRows
+	if chunk <= 0 {
+		chunk = DefaultChunkRows
+	}
+	N := p.f.Rows
+	pred := &Prediction{NonFinite: p.nonFin}
+	var (
+		roles   outputRoles
+		flat    []float64 // proba backing, N × C
+		nclass  int
+		labelOf = map[int64]string{}
+	)
+	for lo := 0; lo < N; lo += chunk {
+		hi := min(lo+chunk, N)
+		n := hi - lo
+		vals, err := p.values(lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("predict: %w", err)
+		}
+		outs, err := p.m.run(vals)
+		for _, v := range vals {
+			v.Destroy()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("predict rows %d-%d: %w", lo+1, hi, err)
+		}
+		if lo == 0 {
+			roles = findRoles(outs, n)
+			if roles.proba < 0 && roles.score < 0 && roles.label < 0 {
+				return nil, fmt.Errorf("predict: no output with one row per input row among %s", describe(p.m.outputs))
+			}
+			if roles.proba >= 0 {
+				t := outs[roles.proba]
+				nclass = int(t.Shape[1])
+				pred.Classes = p.classes
+				if t.Keys != nil && len(p.m.meta["classes"]) == 0 {
+					pred.Classes = t.Keys
+				}
+				if len(pred.Classes) != nclass {
+					pred.Classes = make([]string, nclass)
+					for i := range pred.Classes {
+						pred.Classes[i] = strconv.Itoa(i)
+					}
+				}
+				flat = make([]float64, N*nclass)
+				pred.Proba = make([][]float64, N)
+				for i := range pred.Proba {
+					pred.Proba[i] = flat[i*nclass : (i+1)*nclass : (i+1)*nclass]
+				}
+			}
+			if roles.score >= 0 {
+				pred.Value = make([]float64, N)
+			}
+			if roles.label >= 0 || roles.proba >= 0 {
+				pred.Label = make([]string, N)
+			}
+		}
+		if roles.proba >= 0 {
+			t := outs[roles.proba]
+			if len(t.Shape) != 2 || int(t.Shape[1]) != nclass || int(t.Shape[0]) != n {
+				return nil, fmt.Errorf("predict: output %q has shape %v, want [%d,%d]", t.Name, t.Shape, n, nclass)
+			}
+			dst := flat[lo*nclass : hi*nclass]
+			switch d := t.Data.(type) {
+			case []float32:
+				for i, v := range d[:len(dst)] {
+					dst[i] = float64(v)
+				}
+			case []float64:
+				copy(dst, d)
+			}
+		}
+		if roles.score >= 0 {
+			t := outs[roles.score]
+			if err := copyColumn(pred.Value[lo:hi], t); err != nil {
+				return nil, fmt.Errorf("predict: output %q: %w", t.Name, err)
+			}
+		}
+		if roles.label >= 0 {
+			t := outs[roles.label]
+			dst := pred.Label[lo:hi]
+			if err := labels(dst, t, labelOf); err != nil {
+				return nil, fmt.Errorf("predict: output %q: %w", t.Name, err)
+			}
+		} else if roles.proba >= 0 {
+			for i := lo; i < hi; i++ {
+				pred.Label[i] = pred.Classes[argmax(pred.Proba[i])]
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(hi, N)
+		}
+	}
+	switch {
+	case nclass == 2:
+		pred.Score = make([]float64, N)
+		for i := range pred.Score {
+			pred.Score[i] = flat[2*i+1]
+		}
+	case roles.proba < 0 && roles.score >= 0 && (roles.label >= 0 || p.m.meta["task"] == "binary-classification"):
+		// a binary classifier that outputs only the positive-class probability
+		pred.Score = pred.Value
+		pred.Classes = p.classes
+		if len(pred.Classes) != 2 {
+			pred.Classes = []string{"0", "1"}
+		}
+		flat = make([]float64, 2*N)
+		pred.Proba = make([][]float64, N)
+		for i, s := range pred.Score {
+			flat[2*i], flat[2*i+1] = 1-s, s
+			pred.Proba[i] = flat[2*i : 2*i+2 : 2*i+2]
+		}
+		if pred.Label == nil {
+			pred.Label = make([]string, N)
+			for i, s := range pred.Score {
+				pred.Label[i] = pred.Classes[boolIndex(s >= 0.5)]
+			}
+		}
+	}
+	if pred.Label != nil && pred.Classes == nil {
+		pred.Classes = p.classes
+	}
+	return pred, nil
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func argmax(xs []float64) int {
+	best := 0
+	for i, x := range xs {
+		if x > xs[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+func copyColumn(dst []float64, t Tensor) error {
+	switch d := t.Data.(type) {
+	case []float32:
+		if len(d) != len(dst) {
+			return fmt.Errorf("%d values for %d rows", len(d), len(dst))
+		}
+		for i, v := range d {
+			dst[i] = float64(v)
+		}
+	case []float64:
+		if len(d) != len(dst) {
+			return fmt.Errorf("%d values for %d rows", len(d), len(dst))
+		}
+		copy(dst, d)
+	default:
+		return fmt.Errorf("type %T is not a float score", t.Data)
+	}
+	return nil
+}
+
+func labels(dst []string, t Tensor, cache map[int64]string) error {
+	intLabel := func(v int64) string {
+		s, ok := cache[v]
+		if !ok {
+			s = strconv.FormatInt(v, 10)
+			cache[v] = s
+		}
+		return s
+	}
+	n := len(dst)
+	switch d := t.Data.(type) {
+	case []string:
+		if len(d) != n {
+			return fmt.Errorf("%d labels for %d rows", len(d), n)
+		}
+		copy(dst, d)
+	case []int64:
+		if len(d) != n {
+			return fmt.Errorf("%d labels for %d rows", len(d), n)
+		}
+		for i, v := range d {
+			dst[i] = intLabel(v)
+		}
+	case []int32:
+		if len(d) != n {
+			return fmt.Errorf("%d labels for %d rows", len(d), n)
+		}
+		for i, v := range d {
+			dst[i] = intLabel(int64(v))
+		}
+	case []bool:
+		if len(d) != n {
+			return fmt.Errorf("%d labels for %d rows", len(d), n)
+		}
+		for i, v := range d {
+			dst[i] = intLabel(int64(boolIndex(v)))
+		}
+	default:
+		return fmt.Errorf("type %T is not a label", t.Data)
+	}
+	return nil
+}
+
+func describe(infos []IOInfo) string {
+	parts := make([]string, len(infos))
+	for i, in := range infos {
+		parts[i] = fmt.Sprintf("%s %s%v", in.Name, in.Type, in.Shape)
+	}
+	return strings.Join(parts, ", ")
+}
+
