@@ -1,0 +1,45 @@
+// Package policy is ferry's evaluation gate: Rego policies, evaluated with OPA,
+// decide whether a candidate model version may be promoted.
+//
+// # Input
+//
+// The gate sees one document (see Input and schema/input.schema.json):
+// input.candidate and input.production are evaluation reports in the
+// `ferry eval --json` shape (production is null for a first model),
+// input.params is the Model's gate block (spec.Gate) and input.lineage says
+// where the candidate came from.
+//
+// # Policies
+//
+// An embedded default policy (rego/gate.rego, package ferry.builtin.gate)
+// produces the four checks every promotion needs — minimum performance
+// (gate.min), no worse than production beyond gate.tolerance, no edge-case
+// regression, latency and memory within gate.max — and warns about segments
+// whose metric fell beyond its tolerance. Segment regressions are warnings,
+// not denials, because segments are small and noisy; a user rule can deny on
+// data.ferry.builtin.gate.segment_regressions (examples/policies does).
+//
+// User rules live in package ferry.gate or below it (ferry.gate.latency, ...)
+// and add messages to the deny and warn sets, as in conftest. A message is a
+// string or an object with a "msg" field. Each deny message becomes a failed
+// check of severity deny named after its package, each warn message a failed
+// warn check. Packages under ferry.builtin are reserved.
+//
+// # Decisions
+//
+// New compiles every module once (rego.PrepareForEval); Decide evaluates one
+// Input. A Decision allows when no deny check failed. It carries its full
+// input, the sha256 of every module and the OPA version, so Replay can
+// evaluate it again under other policies (ferry policy diff).
+//
+// # Failing closed
+//
+// User policies come from pull requests and are untrusted. They are compiled
+// with Capabilities (no network, no runtime, no clock or randomness) and
+// evaluated with a time limit and an input size limit. A compile error in a
+// user policy, an evaluation error (such as two values for one complete rule,
+// or a built-in error under strict built-in errors), an undefined result, a
+// timeout or an input over the limit all give a Decision that denies, with a
+// failed check named "gate" that says why and Decision.Error set. New fails
+// only on what is not a policy verdict: a policy path that cannot be read.
+package policy

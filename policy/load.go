@@ -1,0 +1,145 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// builtinFS holds the default policy and its tests.
+//
+//go:embed rego
+var builtinFS embed.FS
+
+// builtinPrefix names the default policy's modules in decisions and errors.
+const builtinPrefix = "builtin/"
+
+// Module is one policy file a decision was made with.
+type Module struct {
+	// Path is the file's path in the FS it was read from; the default policy's
+	// files are named builtin/<file>.
+	Path string `json:"path"`
+	// Digest is "sha256:<hex>" of the file's bytes.
+	Digest string `json:"digest"`
+}
+
+type source struct {
+	Module
+	data []byte
+}
+
+func newSource(p string, data []byte) source {
+	sum := sha256.Sum256(data)
+	return source{Module: Module{Path: p, Digest: "sha256:" + hex.EncodeToString(sum[:])}, data: data}
+}
+
+// builtinSources returns the default policy's modules; tests too when withTests.
+func builtinSources(withTests bool) ([]source, error) {
+	sub, err := fs.Sub(builtinFS, "rego")
+	if err != nil {
+		return nil, err
+	}
+	files, err := regoFiles(sub, ".", withTests)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]source, 0, len(files))
+	for _, f := range files {
+		data, err := fs.ReadFile(sub, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, newSource(builtinPrefix+f, data))
+	}
+	return out, nil
+}
+
+// BuiltinTestFS returns the default policy with its Rego tests, for `ferry policy test`.
+func BuiltinTestFS() fs.FS {
+	sub, _ := fs.Sub(builtinFS, "rego")
+	return sub
+}
+
+// ReadSources reads the Rego files named by paths from fsys. A path is a file or
+// a folder; folders are walked for *.rego files, skipping *_test.rego unless
+// withTests. Paths are slash-separated and relative to fsys's root ("./x" is
+// "x"). Files are returned once each, sorted by path.
+func readSources(fsys fs.FS, paths []string, withTests bool) ([]source, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	if fsys == nil {
+		return nil, errors.New("read policies: no file system given (Options.FS)")
+	}
+	seen := map[string]bool{}
+	var out []source
+	for _, p := range paths {
+		clean := path.Clean(strings.TrimPrefix(p, "/"))
+		if !fs.ValidPath(clean) {
+			return nil, fmt.Errorf("read policies: %s: not a path inside the repository", p)
+		}
+		info, err := fs.Stat(fsys, clean)
+		if err != nil {
+			return nil, fmt.Errorf("read policies: %w", unwrapPathError(err, p))
+		}
+		var files []string
+		if info.IsDir() {
+			if files, err = regoFiles(fsys, clean, withTests); err != nil {
+				return nil, fmt.Errorf("read policies: %w", err)
+			}
+		} else {
+			files = []string{clean}
+		}
+		for _, f := range files {
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			data, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return nil, fmt.Errorf("read policies: %w", err)
+			}
+			out = append(out, newSource(f, data))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// regoFiles lists the *.rego files under dir, sorted.
+func regoFiles(fsys fs.FS, dir string, withTests bool) ([]string, error) {
+	var files []string
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".rego") || !withTests && strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		files = append(files, p)
+		return nil
+	})
+	sort.Strings(files)
+	return files, err
+}
+
+// unwrapPathError reports a missing path as the user wrote it.
+func unwrapPathError(err error, p string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", p, pe.Err)
+	}
+	return err
+}
