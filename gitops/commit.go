@@ -267,7 +267,6 @@ func (r *Repo) writeBlob(data []byte) (Hash, error) {
 	return h, nil
 }
 
-
 // Changed lists the paths whose contents differ between revisions from and to
 // (added, modified or deleted), sorted.
 func (r *Repo) Changed(from, to string) ([]string, error) {
