@@ -403,6 +403,9 @@ type Set struct {
 	Experiments []*Experiment
 	Deployments []*Deployment
 	Monitors    []*Monitor
+
+	// pos holds the field positions of every loaded object (see Pos).
+	pos map[any]*fieldPos
 }
 
 // Dataset returns the dataset called name, or nil.
