@@ -1,0 +1,250 @@
+package eval
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Metrics maps metric names to values. Values are always finite: a metric that is
+// undefined on the data (AUC with one class present) is left out, and the
+// function computing it says why in its notes.
+type Metrics map[string]float64
+
+// logLossEps clips probabilities to [eps, 1-eps] before taking logs, as
+// scikit-learn's log_loss with eps="auto" (the float64 machine epsilon).
+const logLossEps = 2.220446049250313e-16
+
+// mapeEps bounds MAPE's denominator, as scikit-learn's
+// mean_absolute_percentage_error (the float64 machine epsilon).
+const mapeEps = 2.220446049250313e-16
+
+// Threshold is the score at or above which a binary prediction is positive.
+const Threshold = 0.5
+
+// Binary scores a binary classifier: pos[i] says whether row i is of the positive
+// class, score[i] is the predicted positive-class probability. It computes AUC ROC
+// and PR AUC (average precision) as scikit-learn's roc_auc_score and
+// average_precision_score, log loss, Brier score, and accuracy, precision, recall
+// and F1 with rows predicted positive at score >= Threshold.
+func Binary(pos []bool, score []float64) (Metrics, []string) {
+	m := Metrics{}
+	var notes []string
+	n := len(pos)
+	if n == 0 || len(score) != n {
+		return m, []string{fmt.Sprintf("no binary metrics: %d labels, %d scores", n, len(score))}
+	}
+	for i, s := range score {
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return m, []string{fmt.Sprintf("no binary metrics: the model gave a non-finite score on row %d", i+1)}
+		}
+	}
+	var tp, fp, fn, tn int
+	var brier, logloss float64
+	for i, y := range pos {
+		s := score[i]
+		predicted := s >= Threshold
+		switch {
+		case y && predicted:
+			tp++
+		case y:
+			fn++
+		case predicted:
+			fp++
+		default:
+			tn++
+		}
+		yv := 0.0
+		if y {
+			yv = 1
+		}
+		brier += (s - yv) * (s - yv)
+		p := min(max(s, logLossEps), 1-logLossEps)
+		if y {
+			logloss -= math.Log(p)
+		} else {
+			logloss -= math.Log(1 - p)
+		}
+	}
+	m[Accuracy] = float64(tp+tn) / float64(n)
+	m[Brier] = brier / float64(n)
+	m[LogLoss] = logloss / float64(n)
+	prec, rec := ratio(tp, tp+fp), ratio(tp, tp+fn)
+	if tp+fp == 0 {
+		notes = append(notes, fmt.Sprintf("no row scored >= %g: precision is 0", Threshold))
+	}
+	m[Precision], m[Recall] = prec, rec
+	m[F1] = 0
+	if prec+rec > 0 {
+		m[F1] = 2 * prec * rec / (prec + rec)
+	}
+	if npos := tp + fn; npos == 0 || npos == n {
+		notes = append(notes, "auc and prAuc are undefined: only one class is present")
+		return m, notes
+	}
+	auc, ap := rankMetrics(pos, score)
+	m[AUC], m[PRAUC] = auc, ap
+	return m, notes
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// rankMetrics returns AUC ROC and average precision. Rows are sorted by score,
+// descending; tied scores form one threshold, so ties count half as in
+// scikit-learn's trapezoidal roc_auc_score.
+func rankMetrics(pos []bool, score []float64) (auc, ap float64) {
+	order := sortedDesc(score)
+	var totalPos int
+	for _, y := range pos {
+		if y {
+			totalPos++
+		}
+	}
+	totalNeg := len(pos) - totalPos
+	var tps, fps int
+	var prevTPR, prevFPR, prevRecall float64
+	for i := 0; i < len(order); {
+		s := score[order[i]]
+		for ; i < len(order) && score[order[i]] == s; i++ {
+			if pos[order[i]] {
+				tps++
+			} else {
+				fps++
+			}
+		}
+		tpr, fpr := float64(tps)/float64(totalPos), float64(fps)/float64(totalNeg)
+		auc += (fpr - prevFPR) * (tpr + prevTPR) / 2
+		prevTPR, prevFPR = tpr, fpr
+		recall := tpr
+		ap += (recall - prevRecall) * float64(tps) / float64(tps+fps)
+		prevRecall = recall
+	}
+	return auc, ap
+}
+
+// sortedDesc returns the row indices ordered by score, highest first.
+func sortedDesc(score []float64) []int32 {
+	type kv struct {
+		s float64
+		i int32
+	}
+	pairs := make([]kv, len(score))
+	for i, s := range score {
+		pairs[i] = kv{s, int32(i)}
+	}
+	slices.SortFunc(pairs, func(a, b kv) int { return cmp.Compare(b.s, a.s) })
+	order := make([]int32, len(pairs))
+	for i, p := range pairs {
+		order[i] = p.i
+	}
+	return order
+}
+
+// Multiclass scores a classifier over k classes: y[i] and pred[i] are class
+// indices in [0, k), proba[i] the row's probabilities over the k classes (nil
+// skips log loss). Macro F1 averages over the classes present in y or pred, as
+// scikit-learn's f1_score(average="macro") does; log loss clips and renormalises
+// rows like scikit-learn 1.2.
+func Multiclass(y, pred []int, proba [][]float64, k int) (Metrics, []string) {
+	m := Metrics{}
+	n := len(y)
+	if n == 0 || len(pred) != n || proba != nil && len(proba) != n {
+		return m, []string{fmt.Sprintf("no multiclass metrics: %d labels, %d predictions", n, len(pred))}
+	}
+	tp := make([]int, k)
+	predicted := make([]int, k)
+	actual := make([]int, k)
+	correct := 0
+	for i := range y {
+		actual[y[i]]++
+		predicted[pred[i]]++
+		if y[i] == pred[i] {
+			tp[y[i]]++
+			correct++
+		}
+	}
+	m[Accuracy] = float64(correct) / float64(n)
+	var f1sum float64
+	var present int
+	for c := 0; c < k; c++ {
+		if actual[c] == 0 && predicted[c] == 0 {
+			continue
+		}
+		present++
+		p, r := ratio(tp[c], predicted[c]), ratio(tp[c], actual[c])
+		if p+r > 0 {
+			f1sum += 2 * p * r / (p + r)
+		}
+	}
+	m[MacroF1] = f1sum / float64(present)
+	if proba != nil {
+		var loss float64
+		for i, row := range proba {
+			var sum, py float64
+			for c, p := range row {
+				p = min(max(p, logLossEps), 1-logLossEps)
+				sum += p
+				if c == y[i] {
+					py = p
+				}
+			}
+			loss -= math.Log(py / sum)
+		}
+		if v := loss / float64(n); !math.IsNaN(v) && !math.IsInf(v, 0) {
+			m[LogLoss] = v
+		} else {
+			return m, []string{"logloss is undefined: the model gave non-finite probabilities"}
+		}
+	}
+	return m, nil
+}
+
+// Regression scores a regressor: RMSE, MAE, R² and MAPE as scikit-learn computes
+// them (R² is 1 for a perfect fit of a constant target and 0 for an imperfect one;
+// MAPE divides by max(|y|, machine epsilon)).
+func Regression(y, pred []float64) (Metrics, []string) {
+	m := Metrics{}
+	n := len(y)
+	if n == 0 || len(pred) != n {
+		return m, []string{fmt.Sprintf("no regression metrics: %d targets, %d predictions", n, len(pred))}
+	}
+	var mean float64
+	for _, v := range y {
+		mean += v
+	}
+	mean /= float64(n)
+	var sse, sae, sst, sape float64
+	for i, v := range y {
+		d := v - pred[i]
+		sse += d * d
+		sae += math.Abs(d)
+		sst += (v - mean) * (v - mean)
+		sape += math.Abs(d) / max(math.Abs(v), mapeEps)
+	}
+	m[RMSE] = math.Sqrt(sse / float64(n))
+	m[MAE] = sae / float64(n)
+	m[MAPE] = sape / float64(n)
+	switch {
+	case sst != 0:
+		m[R2] = 1 - sse/sst
+	case sse == 0:
+		m[R2] = 1
+	default:
+		m[R2] = 0
+	}
+	var notes []string
+	for k, v := range m {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			delete(m, k)
+			notes = append(notes, fmt.Sprintf("%s is undefined: predictions or targets are not finite", k))
+		}
+	}
+	slices.Sort(notes)
+	return m, notes
+}
