@@ -21,8 +21,11 @@ func TestTopGroups(t *testing.T) {
 	}{
 		{2, "a:[0 2 5] b:[1 6] other:[3 4 7 8]"},
 		{3, "a:[0 2 5] b:[1 6] (null):[4] other:[3 7 8]"}, // ties by name: (null) < c < d < other
-		{5, "a:[0 2 5] b:[1 6] (null):[4] c:[3] d:[7] (other):[8]"}, // a value named other is kept apart
 		{10, "a:[0 2 5] b:[1 6] (null):[4] c:[3] d:[7] other:[8]"},
+	}
+	// a top value named "other" keeps its name; the rest are "(other)"
+	if g := TopGroups([]int32{0, 0, 1, 2}, []string{"other", "x", "y"}, 1); fmt.Sprint(g) != "[{other [0 1]} {(other) [2 3]}]" {
+		t.Errorf("value named other: %v", g)
 	}
 	for _, tt := range tests {
 		var parts []string

@@ -638,4 +638,3 @@ func describe(infos []IOInfo) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
