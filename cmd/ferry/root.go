@@ -62,6 +62,7 @@ Exit codes: 0 success or nothing to do, 1 error, 2 something to act on
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
+	fixFlagUsages(root)
 	var cmds []*cobra.Command
 	for _, c := range commands {
 		cmds = append(cmds, c(e))
