@@ -182,8 +182,8 @@ type mat struct {
 	a []float64
 }
 
-func newMat(n int) *mat            { return &mat{n: n, a: make([]float64, n*n)} }
-func (m *mat) at(i, j int) float64  { return m.a[i*m.n+j] }
+func newMat(n int) *mat                { return &mat{n: n, a: make([]float64, n*n)} }
+func (m *mat) at(i, j int) float64     { return m.a[i*m.n+j] }
 func (m *mat) set(i, j int, v float64) { m.a[i*m.n+j] = v }
 func (m *mat) scale(s float64) {
 	for i := range m.a {

@@ -66,9 +66,9 @@ func loadFixtures(t testing.TB) *fixtures {
 	return &f
 }
 
-// close reports whether got is within tol of want, absolutely or relative
+// near reports whether got is within tol of want, absolutely or relative
 // to want.
-func close(got, want, tol float64) bool {
+func near(got, want, tol float64) bool {
 	if math.IsNaN(got) || math.IsNaN(want) {
 		return math.IsNaN(got) && math.IsNaN(want)
 	}
@@ -86,7 +86,7 @@ func TestQuantileMatchesNumpy(t *testing.T) {
 	for _, c := range loadFixtures(t).Quantiles {
 		s := sorted(c.Values)
 		for i, p := range c.P {
-			if got := Quantile(s, p); got != c.Q[i] && !close(got, c.Q[i], 1e-15) {
+			if got := Quantile(s, p); got != c.Q[i] && !near(got, c.Q[i], 1e-15) {
 				t.Errorf("%s: Quantile(%g) = %.17g, numpy %.17g", c.Name, p, got, c.Q[i])
 			}
 		}
@@ -132,7 +132,7 @@ func TestNumericStatisticsMatchScipy(t *testing.T) {
 					tol       float64
 				}{"ks p-value", p, c.KSPValue, 1e-6})
 			for _, ch := range checks {
-				if !close(ch.got, ch.want, ch.tol) {
+				if !near(ch.got, ch.want, ch.tol) {
 					t.Errorf("%s = %.17g, scipy %.17g", ch.name, ch.got, ch.want)
 				}
 			}
@@ -140,7 +140,7 @@ func TestNumericStatisticsMatchScipy(t *testing.T) {
 			if d2, _ := KSSorted(cur, ref); d2 != d {
 				t.Errorf("KS not symmetric: %g vs %g", d, d2)
 			}
-			if w2 := WassersteinSorted(cur, ref); !close(w2, c.Wasserstein, 1e-9) {
+			if w2 := WassersteinSorted(cur, ref); !near(w2, c.Wasserstein, 1e-9) {
 				t.Errorf("Wasserstein not symmetric: %g", w2)
 			}
 		})
@@ -157,10 +157,10 @@ func TestCategoryStatisticsMatchScipy(t *testing.T) {
 				r[i], k[i] = float64(rc[l]), float64(cc[l])
 			}
 			s, p, dof := ChiSquared(r, k)
-			if !close(PSI(r, k), c.PSI, 1e-12) || !close(JS(r, k), c.JS, 1e-12) {
+			if !near(PSI(r, k), c.PSI, 1e-12) || !near(JS(r, k), c.JS, 1e-12) {
 				t.Errorf("psi, js = %g, %g; want %g, %g", PSI(r, k), JS(r, k), c.PSI, c.JS)
 			}
-			if !close(s, c.Chi2Statistic, 1e-9) || !close(p, c.Chi2PValue, 1e-6) || dof != c.Chi2Dof {
+			if !near(s, c.Chi2Statistic, 1e-9) || !near(p, c.Chi2PValue, 1e-6) || dof != c.Chi2Dof {
 				t.Errorf("chi2 = %g p %g dof %d; scipy %g p %g dof %d", s, p, dof, c.Chi2Statistic, c.Chi2PValue, c.Chi2Dof)
 			}
 		})
@@ -192,12 +192,12 @@ func unionLevels(a, b map[string]int64) []string {
 func TestKolmogorovMatchesScipy(t *testing.T) {
 	f := loadFixtures(t)
 	for _, c := range f.KStwo {
-		if got := kolmogorovSF(c.N, c.X); !close(got, c.SF, 1e-9) && math.Abs(got-c.SF) > 1e-12 {
+		if got := kolmogorovSF(c.N, c.X); !near(got, c.SF, 1e-9) && math.Abs(got-c.SF) > 1e-12 {
 			t.Errorf("kstwo.sf(%g, %d) = %.17g, scipy %.17g", c.X, c.N, got, c.SF)
 		}
 	}
 	for _, c := range f.Smirnov {
-		if got := smirnovSF(c.N, c.X); !close(got, c.SF, 1e-9) && math.Abs(got-c.SF) > 1e-12 {
+		if got := smirnovSF(c.N, c.X); !near(got, c.SF, 1e-9) && math.Abs(got-c.SF) > 1e-12 {
 			t.Errorf("smirnov(%d, %g) = %.17g, scipy %.17g", c.N, c.X, got, c.SF)
 		}
 	}
@@ -221,7 +221,7 @@ func TestStatisticsEdgeCases(t *testing.T) {
 		{"quantile empty", Quantile(nil, 0.5), nan},
 	}
 	for _, tc := range tests {
-		if !close(tc.got, tc.want, 1e-15) {
+		if !near(tc.got, tc.want, 1e-15) {
 			t.Errorf("%s = %g, want %g", tc.name, tc.got, tc.want)
 		}
 	}
