@@ -1,0 +1,36 @@
+package dataset_test
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/ferryml/ferry/dataset"
+)
+
+// BenchmarkReadFlights3M reads the 3-million-row flights file of vega-datasets
+// (make bench sets FERRY_DATA). Target: about a second on 2 cores, memory near
+// the size of the columns (3M × (3×8 + 2×4) bytes ≈ 96 MB).
+func BenchmarkReadFlights3M(b *testing.B) {
+	dir := os.Getenv("FERRY_DATA")
+	if dir == "" {
+		b.Skip("FERRY_DATA is not set (make bench sets it)")
+	}
+	path := filepath.Join(dir, "flights-3m.parquet")
+	for b.Loop() {
+		f, err := dataset.ReadFile(path, dataset.ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if f.Rows != 3_000_000 {
+			b.Fatalf("read %d rows, want 3000000", f.Rows)
+		}
+	}
+	// Peak resident memory of the whole benchmark process, for comparison with
+	// the size of the columns.
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
+	}
+}
