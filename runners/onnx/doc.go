@@ -19,8 +19,8 @@
 //     Category columns), as ferry's own trainers emit;
 //   - a single float [N,F] tensor, as skl2onnx emits. Its columns are taken in the
 //     order listed by the model's metadata "features" (comma-separated or a JSON
-//     array) when present; otherwise in the frame's column order, leaving out the
-//     target (PredictOptions.Target, else metadata "target").
+//     array) when present; otherwise the frame's Number columns in order, leaving
+//     out the target (PredictOptions.Target, else metadata "target").
 //
 // Every missing or mistyped column is named in one error. NaN and ±Inf in features
 // are counted per column; by default they are an error, and PredictOptions.Impute

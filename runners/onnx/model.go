@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -258,16 +259,17 @@ func (m *Model) Run(inputs []Tensor) ([]Tensor, error) {
 		}
 		values[i] = v
 	}
-	return m.run(values)
+	outs, _, err := m.run(values)
+	return outs, err
 }
 
 // run runs the session on prepared input values (in m.inputs order) and converts
-// the outputs to Tensors.
-func (m *Model) run(values []ort.Value) ([]Tensor, error) {
+// the outputs to Tensors. It also returns the time spent inside onnxruntime.
+func (m *Model) run(values []ort.Value) ([]Tensor, time.Duration, error) {
 	m.closeMu.RLock()
 	defer m.closeMu.RUnlock()
 	if m.closed {
-		return nil, fmt.Errorf("run: model is closed")
+		return nil, 0, fmt.Errorf("run: model is closed")
 	}
 	outs := make([]ort.Value, len(m.outputs))
 	defer func() {
@@ -277,19 +279,21 @@ func (m *Model) run(values []ort.Value) ([]Tensor, error) {
 			}
 		}
 	}()
+	start := time.Now()
 	if err := m.sess.Run(values, outs); err != nil {
-		return nil, fmt.Errorf("onnxruntime: %w", err)
+		return nil, 0, fmt.Errorf("onnxruntime: %w", err)
 	}
+	took := time.Since(start)
 	res := make([]Tensor, len(outs))
 	for i, v := range outs {
 		t, err := fromValue(v)
 		if err != nil {
-			return nil, fmt.Errorf("output %q: %w", m.outputs[i].Name, err)
+			return nil, 0, fmt.Errorf("output %q: %w", m.outputs[i].Name, err)
 		}
 		t.Name = m.outputs[i].Name
 		res[i] = t
 	}
-	return res, nil
+	return res, took, nil
 }
 
 func hasName(infos []IOInfo, name string) bool {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -30,6 +31,8 @@ type Prediction struct {
 	// NonFinite counts NaN and ±Inf values (nulls included) per feature column;
 	// they were imputed when PredictOptions.Impute is set. Nil when there are none.
 	NonFinite map[string]int
+
+	runtime time.Duration // spent inside onnxruntime
 }
 
 // DefaultChunkRows is how many rows Predict hands onnxruntime at a time.
@@ -41,7 +44,7 @@ type PredictOptions struct {
 	// model's metadata "target".
 	Target string
 	// Features lists the columns of a single [N,F] input in order. Default: the
-	// model's metadata "features", else the frame's columns without Target.
+	// model's metadata "features", else the frame's Number columns without Target.
 	Features []string
 	// Impute replaces NaN/±Inf in features with the column's mean of finite values
 	// (0 when there are none) instead of returning an error.
@@ -76,12 +79,14 @@ type feed struct {
 }
 
 type predictPlan struct {
-	m       *Model
-	f       *dataset.Frame
-	feeds   []feed
-	impute  map[*dataset.Column]float64
-	nonFin  map[string]int
-	classes []string // from metadata or the graph, before any output is seen
+	m *Model
+	// features is the column order of a single [N,F] input (nil per column).
+	features []string
+	f        *dataset.Frame
+	feeds    []feed
+	impute   map[*dataset.Column]float64
+	nonFin   map[string]int
+	classes  []string // from metadata or the graph, before any output is seen
 }
 
 // plan matches the frame's columns to the model's inputs and counts non-finite
@@ -104,7 +109,7 @@ func (m *Model) plan(f *dataset.Frame, opts PredictOptions) (*predictPlan, error
 				target = m.meta["target"]
 			}
 			for _, c := range f.Columns {
-				if c.Name != target {
+				if c.Name != target && c.Type == dataset.Number {
 					order = append(order, c.Name)
 				}
 			}
@@ -114,6 +119,7 @@ func (m *Model) plan(f *dataset.Frame, opts PredictOptions) (*predictPlan, error
 				in.Name, w, len(order), strings.Join(order, ", ")))
 		}
 		fd := feed{info: in}
+		p.features = order
 		for _, name := range order {
 			c := f.Col(name)
 			switch {
@@ -445,7 +451,8 @@ func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
 		if err != nil {
 			return nil, fmt.Errorf("predict: %w", err)
 		}
-		outs, err := p.m.run(vals)
+		outs, took, err := p.m.run(vals)
+		pred.runtime += took
 		for _, v := range vals {
 			v.Destroy()
 		}

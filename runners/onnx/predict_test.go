@@ -69,12 +69,13 @@ func TestPredictMulticlass(t *testing.T) {
 		Proba   [][]float64
 	}
 	readJSON(t, "testdata/multiclass.expected.json", &want)
-	// metadata has no "features": the frame's columns without the target, and the
-	// island category must be left out by naming the features
-	if _, err := m.Predict(f); err == nil || !strings.Contains(err.Error(), `column "island" is category`) {
+	// a category named as a feature of a float matrix is mistyped
+	if _, err := m.PredictWith(f, PredictOptions{Features: []string{"island", "beak_depth", "flipper_length", "body_mass"}}); err == nil || !strings.Contains(err.Error(), `column "island" is category`) {
 		t.Errorf("category in a float matrix: %v", err)
 	}
-	p, err := m.PredictWith(f, PredictOptions{Features: []string{"beak_length", "beak_depth", "flipper_length", "body_mass"}})
+	// metadata has no "features": the frame's Number columns without the target
+	// (species, from metadata "target"), in order
+	p, err := m.Predict(f)
 	if err != nil {
 		t.Fatal(err)
 	}

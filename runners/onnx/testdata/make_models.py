@@ -28,6 +28,7 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from sklearn import metrics as M
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 OPSETS = [helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
@@ -121,7 +122,15 @@ def flights(vega):
     write_csv("flights.csv", ["date", "distance", "origin", "hour", "delayed"],
               [[r["date"], r["distance"], r["origin"], int(r["date"][11:13]),
                 1 if r["delay"] > 15 else 0] for r in rows])
-    write_expected("percolumn.expected.json", {"score": [float(v) for v in p]})
+    write_expected("percolumn.expected.json", {
+        "score": [float(v) for v in p],
+        # what Evaluate must report (package eval checks the formulas to 1e-9;
+        # here the scores are float32 from onnxruntime, so compare loosely)
+        "metrics": {"auc": M.roc_auc_score(delayed, p),
+                    "prAuc": M.average_precision_score(delayed, p),
+                    "logloss": M.log_loss(delayed, p.astype(np.float64)),
+                    "accuracy": M.accuracy_score(delayed, p >= 0.5),
+                    "brier": M.brier_score_loss(delayed, p)}})
 
 
 def weather(vega):
@@ -192,7 +201,12 @@ def weather(vega):
     save(helper.make_model(graph, opset_imports=OPSETS), "regression.onnx",
          {"task": "regression", "target": "temp_max"})
     v = (f32(Xr) @ f32(reg.coef_).reshape(2, 1) + f32([reg.intercept_])).reshape(-1)
-    write_expected("regression.expected.json", {"value": [float(x) for x in v]})
+    yt = data["temp_max"]
+    write_expected("regression.expected.json", {
+        "value": [float(x) for x in v],
+        "metrics": {"rmse": float(np.sqrt(M.mean_squared_error(yt, v))),
+                    "mae": M.mean_absolute_error(yt, v), "r2": M.r2_score(yt, v),
+                    "mape": M.mean_absolute_percentage_error(yt, v)}})
 
 
 def penguins(vega):
@@ -225,8 +239,12 @@ def penguins(vega):
     z = f32(X) @ f32(W).T + f32(B)
     e = np.exp(z - z.max(axis=1, keepdims=True))
     proba = e / e.sum(axis=1, keepdims=True)
-    write_expected("multiclass.expected.json",
-                   {"classes": classes, "proba": [[float(v) for v in r] for r in proba]})
+    yi = [classes.index(c) for c in y]
+    write_expected("multiclass.expected.json", {
+        "classes": classes, "proba": [[float(v) for v in r] for r in proba],
+        "metrics": {"accuracy": M.accuracy_score(yi, proba.argmax(axis=1)),
+                    "macroF1": M.f1_score(yi, proba.argmax(axis=1), average="macro"),
+                    "logloss": M.log_loss(yi, proba.astype(np.float64), labels=[0, 1, 2])}})
 
 
 if __name__ == "__main__":
