@@ -191,7 +191,7 @@ func inferTask(m *Model, p *Prediction) spec.Task {
 type scorer struct {
 	task spec.Task
 	// binary
-	pos   []bool
+	pos    []bool
 	scores []float64
 	// multiclass
 	y, pred []int
