@@ -330,7 +330,7 @@ func (c *checker) experiment(e *Experiment) {
 		c.errf(e, "spec.trainer", "set one of builtin or exec, not both")
 	case t.Builtin != "":
 		if !contains(BuiltinTrainers, t.Builtin) {
-			c.errf(e, "spec.trainer.builtin", "unknown trainer %q (want %s)", t.Builtin, strings.Join(BuiltinTrainers, ", "))
+			c.errf(e, "spec.trainer.builtin", "unknown trainer %q%s (want %s)", t.Builtin, suggest(t.Builtin, BuiltinTrainers), strings.Join(BuiltinTrainers, ", "))
 		} else if m != nil {
 			switch {
 			case t.Builtin == TrainerLogisticRegression && m.Spec.Task == TaskRegression:
@@ -467,7 +467,7 @@ func (c *checker) monitor(m *Monitor) {
 
 func (c *checker) driftTest(obj any, at string, t DriftTest) {
 	if t.Test != "" && !contains(DriftTests, t.Test) {
-		c.errf(obj, at+".test", "unknown test %q (want %s)", t.Test, strings.Join(DriftTests, ", "))
+		c.errf(obj, at+".test", "unknown test %q%s (want %s)", t.Test, suggest(t.Test, DriftTests), strings.Join(DriftTests, ", "))
 		return
 	}
 	if t.Threshold != nil {

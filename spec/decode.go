@@ -38,12 +38,18 @@ func (d *decoder) src(n *yaml.Node) Source {
 }
 
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
+	d.report(n, path, path, format, args...)
+}
+
+// report adds an error labelled with label and marks the field path bad as failed,
+// so the checks skip it.
+func (d *decoder) report(n *yaml.Node, label, bad, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if path != "" {
-		msg = path + ": " + msg
+	if label != "" {
+		msg = label + ": " + msg
 	}
 	d.errs.Add(d.src(n), "%s", msg)
-	d.bad[path] = true
+	d.bad[bad] = true
 }
 
 // describe names what a node holds, for "want X, got Y" messages.
@@ -173,7 +179,7 @@ func (d *decoder) str(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	if allowed, ok := enums[v.Type()]; ok && !contains(allowed, n.Value) {
-		d.fail(n, path, "unknown value %s (want %s)", describe(n), strings.Join(allowed, ", "))
+		d.fail(n, path, "unknown value %s%s (want %s)", describe(n), suggest(n.Value, allowed), strings.Join(allowed, ", "))
 		return
 	}
 	v.SetString(n.Value)
@@ -370,11 +376,11 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, depth in
 			if contains(extra, key) {
 				return
 			}
-			where := "here"
-			if path != "" {
-				where = "in " + path
+			names := info.names
+			if len(extra) > 0 {
+				names = strings.Join(extra, ", ") + ", " + names
 			}
-			d.fail(k, join(path, key), "unknown field %q %s (want %s)", key, where, info.names)
+			d.report(k, path, join(path, key), "unknown field %q%s (want %s)", key, suggest(key, append(extra, info.list...)), names)
 			return
 		}
 		p := join(path, key)
@@ -391,7 +397,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, depth in
 func (d *decoder) missing(n *yaml.Node, path string, info *structInfo, present map[string]bool) {
 	for _, f := range info.fields {
 		if f.required && !present[f.name] {
-			d.fail(n, join(path, f.name), "missing required field %q", f.name)
+			d.report(n, path, join(path, f.name), "missing required field %q", f.name)
 		}
 	}
 }
@@ -516,6 +522,7 @@ type structInfo struct {
 	fields []fieldInfo
 	byName map[string]fieldInfo
 	names  string // allowed field names, for messages
+	list   []string
 }
 
 type fieldInfo struct {
@@ -548,6 +555,7 @@ func fieldsOf(t reflect.Type) *structInfo {
 		names = append(names, name)
 	}
 	s.names = strings.Join(names, ", ")
+	s.list = names
 	structCache.Store(t, s)
 	return s
 }
@@ -559,4 +567,42 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// suggest returns `, did you mean "x"?` for the closest of candidates within two
+// edits of s, or "".
+func suggest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" || len(s) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(", did you mean %q?", best)
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -218,22 +218,51 @@ func decodeNode(dec *yaml.Decoder, doc *yaml.Node) (err error) {
 	return dec.Decode(doc)
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// parserProblems are the messages of yaml.v3's parser (as opposed to its scanner).
+// yaml.v3 reports their lines 0-based, and at the start of the broken construct.
+var parserProblems = []string{
+	"did not find expected <stream-start>", "did not find expected <document start>",
+	"did not find expected node content", "did not find expected key",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"did not find expected '-' indicator", "found duplicate %TAG directive",
+	"found duplicate %YAML directive", "found incompatible YAML document",
+	"found undefined tag handle",
+}
 
 // syntaxError turns a yaml.v3 parse error into an Error at its line, with a clearer
 // message for the most common cause, a tab in the indentation.
 func syntaxError(p string, data []byte, err error) *Error {
-	msg := err.Error()
-	e := &Error{File: p, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
-	m := yamlLine.FindStringSubmatch(msg)
-	if m == nil {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	e := &Error{File: p, Line: 1, Col: 1, Msg: "invalid YAML: " + msg}
+	lines := bytes.Split(data, []byte("\n"))
+	if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+		for i, text := range lines {
+			if j := bytes.Index(text, []byte("*"+m[1])); j >= 0 {
+				e.Line, e.Col = i+1, j+1
+				break
+			}
+		}
 		return e
 	}
-	e.Line, _ = strconv.Atoi(m[1])
-	e.Msg = "invalid YAML: " + m[2]
-	e.Col = 1
-	lines := bytes.Split(data, []byte("\n"))
-	// yaml.v3 sometimes reports the line after a tab; look at both.
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Msg = "invalid YAML: " + m[2]
+		if contains(parserProblems, m[2]) {
+			e.Line++
+		}
+	} else if contains(parserProblems, msg) {
+		e.Line = 1
+	}
+	if e.Line > len(lines) {
+		e.Line = len(lines)
+	}
+	// A tab in the indentation is the usual cause; yaml.v3 may report the line after.
 	for _, ln := range []int{e.Line, e.Line - 1} {
 		if ln < 1 || ln > len(lines) {
 			continue
@@ -246,7 +275,7 @@ func syntaxError(p string, data []byte, err error) *Error {
 			return e
 		}
 	}
-	if e.Line <= len(lines) {
+	if e.Line >= 1 {
 		text := lines[e.Line-1]
 		e.Col = len(text) - len(bytes.TrimLeft(text, " ")) + 1
 	}
@@ -305,7 +334,7 @@ func (l *loader) document(p string, doc *yaml.Node) {
 	k := Kind(kind.Value)
 	obj := newObject(k)
 	if kind.Kind != yaml.ScalarNode || obj == nil {
-		l.errs.Add(at(kind), "kind: unknown kind %s (want %s)", describe(kind), strings.Join(kindNames(), ", "))
+		l.errs.Add(at(kind), "kind: unknown kind %s%s (want %s)", describe(kind), suggest(kind.Value, kindNames()), strings.Join(kindNames(), ", "))
 		return
 	}
 	d := newDecoder(p, &l.errs)

@@ -1,0 +1,5 @@
+package ferry.gate
+
+import rego.v1
+
+warn contains "always" if true
