@@ -1,0 +1,154 @@
+package reconcile
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"text/template"
+
+	"github.com/ferryml/ferry/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected plan.json of the fixtures")
+
+// readObserved reads a fixture's observed.json. Hashes that depend on the
+// specs are written as template calls ({{inputs `exp` `digest` `tree` `ver`}},
+// {{spec `exp`}}, {{gate `model`}}), so the fixtures stay readable and follow
+// the specs beside them.
+func readObserved(t *testing.T, file string, set *spec.Set) *Observed {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	experiment := func(name string) (*spec.Experiment, *spec.Dataset, *spec.Model) {
+		e := set.Experiment(name)
+		if e == nil {
+			t.Fatalf("%s: no experiment %q", file, name)
+		}
+		m := set.Model(e.Spec.Model)
+		ds := e.Spec.Dataset
+		if ds == "" {
+			ds = m.Spec.Dataset
+		}
+		return e, set.Dataset(ds), m
+	}
+	tmpl, err := template.New("observed").Funcs(template.FuncMap{
+		"spec": func(name string) string { return specHash(experiment(name)) },
+		"inputs": func(name, digest, tree, version string) string {
+			return inputsHash(specHash(experiment(name)), digest, tree, version)
+		},
+		"gate": func(model string) string { return gateParamsHash(set.Model(model)) },
+	}).Parse(string(raw))
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, nil); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	var o Observed
+	dec := json.NewDecoder(&buf)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return &o
+}
+
+// TestPlanFixtures runs Diff on each testdata/plan/<case>: specs/ is the
+// desired state, observed.json what exists, plan.json the expected plan.
+// go test ./reconcile -run TestPlanFixtures -update rewrites plan.json.
+func TestPlanFixtures(t *testing.T) {
+	cases, err := filepath.Glob("testdata/plan/*")
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, dir := range cases {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			set, err := spec.LoadDir(filepath.Join(dir, "specs"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs := readObserved(t, filepath.Join(dir, "observed.json"), set)
+			plan, err := Diff(set, obs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(plan, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			want := filepath.Join(dir, "plan.json")
+			if *update {
+				if err := os.WriteFile(want, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			exp, err := os.ReadFile(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, exp) {
+				t.Errorf("plan differs from %s (rerun with -update and review the diff):\n%s", want, got)
+			}
+			// Diff is pure: a second call gives the same plan.
+			again, _ := Diff(set, obs)
+			if again.ID != plan.ID {
+				t.Errorf("plan id not stable: %s vs %s", plan.ID, again.ID)
+			}
+			// Destructive actions only where the case says so.
+			for _, a := range plan.Actions {
+				if a.Kind.IsDestructive() && !strings.Contains(dir, "retire") && !strings.Contains(dir, "rollback") {
+					t.Errorf("unexpected destructive action %s %s", a.Kind, a.Object)
+				}
+			}
+		})
+	}
+}
+
+func TestDiffGuards(t *testing.T) {
+	if _, err := Diff(nil, &Observed{}); err != ErrNoDesiredState {
+		t.Fatalf("nil desired: %v", err)
+	}
+	// An empty spec set (no project) with recorded deployments: no Retire.
+	set, err := spec.LoadDir("testdata/plan/retire/specs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := readObserved(t, "testdata/plan/retire/observed.json", set)
+	for name, s := range map[string]*spec.Set{"empty": {}, "project only": {Project: set.Project}} {
+		p, err := Diff(s, obs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := p.Count()[Retire]; n != 0 {
+			t.Errorf("%s spec set: %d Retire actions", name, n)
+		}
+	}
+}
+
+func TestActionKind(t *testing.T) {
+	for _, k := range ActionKinds {
+		b, err := k.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back ActionKind
+		if err := back.UnmarshalText(b); err != nil || back != k {
+			t.Errorf("%s: round trip gave %v %v", k, back, err)
+		}
+		if k.IsDestructive() != (k == Retire || k == Rollback) {
+			t.Errorf("%s: IsDestructive %v", k, k.IsDestructive())
+		}
+	}
+	if _, err := ActionKind(0).MarshalText(); err == nil {
+		t.Error("zero kind marshals")
+	}
+}
