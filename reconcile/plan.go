@@ -326,7 +326,7 @@ func (d *differ) runActions(ref Ref, m *spec.Model, run *RunPlan, train bool, wh
 		Reason:      fmt.Sprintf("run %s of %s as v%d", run.ID, run.Experiment, next),
 		Conditional: "if the gate allows",
 		Key:         hashOf("register", m.Metadata.Name, run.Key), Needs: []string{g.Key},
-		Writes:      []string{d.rec(records.VersionPath(m.Metadata.Name, next))}, Run: run, Version: next})
+		Writes: []string{d.rec(records.VersionPath(m.Metadata.Name, next))}, Run: run, Version: next})
 	d.registers[m.Metadata.Name] = append(d.registers[m.Metadata.Name], r)
 }
 
@@ -484,8 +484,8 @@ func (d *differ) canary(dep *spec.Deployment, rec *records.Deployment, live *Liv
 	if len(bad) > 0 {
 		to := []records.LiveVersion{{Version: c.Baseline, Artifact: artifactOf(rec.Live, c.Baseline), Weight: 100}}
 		d.add(Action{Kind: Rollback, Object: ref, Writes: writes,
-			Reason: fmt.Sprintf("canary v%d failed analysis at %d%%: %s; back to v%d", c.Version, c.Steps[c.Step], strings.Join(bad, ", "), c.Baseline),
-			Key:    hashOf("rollback", name, c, to),
+			Reason:  fmt.Sprintf("canary v%d failed analysis at %d%%: %s; back to v%d", c.Version, c.Steps[c.Step], strings.Join(bad, ", "), c.Baseline),
+			Key:     hashOf("rollback", name, c, to),
 			Rollout: &RolloutPlan{Deployment: name, Model: dep.Spec.Model, From: rec.Live, To: to, SampleRate: sample}})
 		return
 	}
@@ -503,8 +503,8 @@ func (d *differ) canary(dep *spec.Deployment, rec *records.Deployment, live *Liv
 		nc = &records.Canary{Version: c.Version, Baseline: c.Baseline, Step: next, Steps: c.Steps, StartedAt: d.obs.Now.UTC().Format(time.RFC3339)}
 	}
 	d.add(Action{Kind: AdvanceCanary, Object: ref, Writes: writes,
-		Reason: fmt.Sprintf("canary v%d healthy at %d%% (%d requests): → %s", c.Version, c.Steps[c.Step], stats.Requests, liveString(to)),
-		Key:    hashOf("advance", name, c, to),
+		Reason:  fmt.Sprintf("canary v%d healthy at %d%% (%d requests): → %s", c.Version, c.Steps[c.Step], stats.Requests, liveString(to)),
+		Key:     hashOf("advance", name, c, to),
 		Rollout: &RolloutPlan{Deployment: name, Model: dep.Spec.Model, From: rec.Live, To: to, SampleRate: sample, Canary: nc}})
 }
 
@@ -527,8 +527,8 @@ func (d *differ) retire() {
 		}
 		r := d.obs.Records.Deployments[name]
 		d.add(Action{Kind: Retire, Object: ref, Reason: "deployment spec was deleted",
-			Key:    hashOf("retire", name, r.Live),
-			Writes: []string{fmt.Sprintf("runtime: deployment %s (removed)", name), d.rec(records.DeploymentPath(name))},
+			Key:     hashOf("retire", name, r.Live),
+			Writes:  []string{fmt.Sprintf("runtime: deployment %s (removed)", name), d.rec(records.DeploymentPath(name))},
 			Rollout: &RolloutPlan{Deployment: name, Model: r.Model, From: d.serving(name), To: []records.LiveVersion{}, SampleRate: r.SampleRate}})
 	}
 }

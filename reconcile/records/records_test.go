@@ -13,15 +13,15 @@ func sampleRun() *records.Run {
 	return &records.Run{
 		Schema: records.Schema, ID: "0123456789ab", Experiment: "delay-gbt", Model: "delay",
 		Key: "k", InputsHash: "h", SpecHash: "s", Trigger: "no run yet",
-		Trainer: records.Trainer{Builtin: "gradient-boosting", Version: "1"},
-		Params:  map[string]any{"trees": 200, "learningRate": 0.1, "depth": 6},
-		Seed:    42,
-		Dataset: records.DatasetRef{Name: "flights", Digest: "sha256:ab", Rows: 1000, TrainRows: 800, EvalRows: 200},
-		Code:    records.Code{Commit: "c0ffee"},
-		Metrics: map[string]float64{"auc": 0.71, "logloss": 0.5},
+		Trainer:    records.Trainer{Builtin: "gradient-boosting", Version: "1"},
+		Params:     map[string]any{"trees": 200, "learningRate": 0.1, "depth": 6},
+		Seed:       42,
+		Dataset:    records.DatasetRef{Name: "flights", Digest: "sha256:ab", Rows: 1000, TrainRows: 800, EvalRows: 200},
+		Code:       records.Code{Commit: "c0ffee"},
+		Metrics:    map[string]float64{"auc": 0.71, "logloss": 0.5},
 		Evaluation: &eval.Report{Rows: 200, Task: "binary-classification", Metrics: map[string]float64{"auc": 0.7123456789}},
-		Timings: records.Timings{StartedAt: "2026-01-02T03:04:05Z", TrainSeconds: 1.5},
-		Versions: map[string]string{"ferry": "dev"},
+		Timings:    records.Timings{StartedAt: "2026-01-02T03:04:05Z", TrainSeconds: 1.5},
+		Versions:   map[string]string{"ferry": "dev"},
 	}
 }
 
