@@ -125,3 +125,20 @@ var (
 	_ json.Marshaler   = Value(0)
 	_ json.Unmarshaler = (*Value)(nil)
 )
+
+// UnmarshalJSON reads a result back with its statistics in place: a null
+// Wasserstein distance or KS test stays an undefined value rather than
+// becoming absent.
+func (f *FeatureResult) UnmarshalJSON(b []byte) error {
+	type plain FeatureResult
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*f = FeatureResult(p)
+	if f.Type == TypeNumber && f.Wasserstein == nil {
+		w := NaN()
+		f.Wasserstein = &w
+	}
+	return nil
+}

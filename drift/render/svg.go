@@ -26,8 +26,16 @@ var (
 // HistogramSVG draws the reference's and the current data's share per bin
 // of one feature side by side.
 func HistogramSVG(w io.Writer, f *drift.FeatureResult) error {
+	p, width, height, err := histogramPlot(f)
+	if err != nil {
+		return err
+	}
+	return save(w, p, width, height)
+}
+
+func histogramPlot(f *drift.FeatureResult) (*plot.Plot, vg.Length, vg.Length, error) {
 	if len(f.Bins) == 0 {
-		return fmt.Errorf("plot %s: no bins (no values on one side)", f.Name)
+		return nil, 0, 0, fmt.Errorf("plot %s: no bins (no values on one side)", f.Name)
 	}
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s: reference vs current (%s %s)", f.Name, f.Test, num(f.Statistic()))
@@ -41,12 +49,12 @@ func HistogramSVG(w io.Writer, f *drift.FeatureResult) error {
 	width := vg.Points(math.Max(4, math.Min(18, 360/float64(len(f.Bins)))))
 	rb, err := plotter.NewBarChart(ref, width)
 	if err != nil {
-		return fmt.Errorf("plot %s: %w", f.Name, err)
+		return nil, 0, 0, fmt.Errorf("plot %s: %w", f.Name, err)
 	}
 	rb.Color, rb.LineStyle.Width, rb.Offset = referenceColor, 0, -width/2
 	cb, err := plotter.NewBarChart(cur, width)
 	if err != nil {
-		return fmt.Errorf("plot %s: %w", f.Name, err)
+		return nil, 0, 0, fmt.Errorf("plot %s: %w", f.Name, err)
 	}
 	cb.Color, cb.LineStyle.Width, cb.Offset = currentColor, 0, width/2
 	p.Add(rb, cb)
@@ -54,12 +62,14 @@ func HistogramSVG(w io.Writer, f *drift.FeatureResult) error {
 	p.Legend.Add("current", cb)
 	p.Legend.Top = true
 	p.NominalX(labels...)
+	p.X.Min, p.X.Max = -0.6, float64(len(labels))-0.4
+	p.Y.Min, p.Y.Max = 0, math.Max(maxOf(ref), maxOf(cur))*1.25
 	if len(labels) > 6 {
 		p.X.Tick.Label.Rotation = math.Pi / 4
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
 	}
-	return save(w, p, vg.Points(math.Max(480, 40*float64(len(labels)))), 320)
+	return p, vg.Points(math.Max(480, 40*float64(len(labels)))), 320, nil
 }
 
 // StatisticSVG draws one bar per feature with the threshold as a line. When
@@ -67,9 +77,17 @@ func HistogramSVG(w io.Writer, f *drift.FeatureResult) error {
 // statistic (−log10 of the p-value for KS and chi-squared); otherwise they
 // are the severity, whose line is 1.
 func StatisticSVG(w io.Writer, r *drift.Report) error {
+	p, width, height, err := statisticPlot(r)
+	if err != nil {
+		return err
+	}
+	return save(w, p, width, height)
+}
+
+func statisticPlot(r *drift.Report) (*plot.Plot, vg.Length, vg.Length, error) {
 	fs := r.Features
 	if len(fs) == 0 {
-		return fmt.Errorf("plot statistic: no features")
+		return nil, 0, 0, fmt.Errorf("plot statistic: no features")
 	}
 	same := true
 	for _, f := range fs {
@@ -115,12 +133,12 @@ func StatisticSVG(w io.Writer, r *drift.Report) error {
 	}
 	okb, err := plotter.NewBarChart(ok, width)
 	if err != nil {
-		return fmt.Errorf("plot statistic: %w", err)
+		return nil, 0, 0, fmt.Errorf("plot statistic: %w", err)
 	}
 	okb.Color, okb.LineStyle.Width = currentColor, 0
 	badb, err := plotter.NewBarChart(bad, width)
 	if err != nil {
-		return fmt.Errorf("plot statistic: %w", err)
+		return nil, 0, 0, fmt.Errorf("plot statistic: %w", err)
 	}
 	badb.Color, badb.LineStyle.Width = driftColor, 0
 	th := plotter.NewFunction(func(float64) float64 { return line })
@@ -132,15 +150,13 @@ func StatisticSVG(w io.Writer, r *drift.Report) error {
 	p.Legend.Top = true
 	p.NominalX(labels...)
 	p.X.Min, p.X.Max = -0.5, float64(len(fs))-0.5
-	if mx := maxOf(vals); line > mx {
-		p.Y.Max = line * 1.1
-	}
+	p.Y.Max = math.Max(maxOf(vals), line) * 1.25
 	if len(labels) > 6 {
 		p.X.Tick.Label.Rotation = math.Pi / 4
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
 	}
-	return save(w, p, vg.Points(math.Max(480, 40*float64(len(fs)))), 320)
+	return p, vg.Points(math.Max(480, 40*float64(len(fs)))), 320, nil
 }
 
 func save(w io.Writer, p *plot.Plot, width, height vg.Length) error {
