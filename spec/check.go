@@ -31,7 +31,7 @@ var blobSchemes = []string{"file", "s3", "gs", "azblob", "mem"}
 
 // check runs every semantic check on a decoded, defaulted Set.
 func check(s *Set, fsys fs.FS, errs *ErrorList) {
-	c := &checker{s: s, fsys: fsys, errs: errs}
+	c := &checker{s: s, fsys: fsys, errs: errs, paths: map[string]pathInfo{}}
 	if s.Project != nil {
 		c.project(s.Project)
 	}
@@ -63,9 +63,15 @@ func check(s *Set, fsys fs.FS, errs *ErrorList) {
 }
 
 type checker struct {
-	s    *Set
-	fsys fs.FS
-	errs *ErrorList
+	s     *Set
+	fsys  fs.FS
+	errs  *ErrorList
+	paths map[string]pathInfo // many specs name the same files
+}
+
+type pathInfo struct {
+	info fs.FileInfo
+	err  error
 }
 
 // errf reports a problem with a field of obj at the field's position, unless the
@@ -594,16 +600,21 @@ func (c *checker) repoPath(obj any, field, p string, w want) {
 	if !ok {
 		return
 	}
-	resolved, err := resolveInside(c.fsys, clean)
+	pi, ok := c.paths[clean]
+	if !ok {
+		resolved, err := resolveInside(c.fsys, clean)
+		if err == nil {
+			pi.info, pi.err = fs.Stat(c.fsys, resolved)
+		} else {
+			pi.err = err
+		}
+		c.paths[clean] = pi
+	}
+	info, err := pi.info, pi.err
 	if errors.Is(err, errLeaves) {
 		c.errf(obj, field, "path %q leaves the repository through a symlink", p)
 		return
 	}
-	if err != nil {
-		c.errf(obj, field, "path %q does not exist", p)
-		return
-	}
-	info, err := fs.Stat(c.fsys, resolved)
 	if err != nil {
 		c.errf(obj, field, "path %q does not exist", p)
 		return

@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -91,6 +93,7 @@ type object struct {
 }
 
 func (l *loader) walk() {
+	var files []string
 	err := fs.WalkDir(l.fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
@@ -109,12 +112,55 @@ func (l *loader) walk() {
 		if (ext != ".yaml" && ext != ".yml") || !d.Type().IsRegular() {
 			return nil
 		}
-		l.file(p, d)
+		files = append(files, p)
 		return nil
 	})
 	if err != nil {
 		l.errs.Add(Source{}, "cannot read the tree: %v", err)
+		return
 	}
+	// Reading and parsing dominate; files are independent, so they go in parallel
+	// and are merged in walk order, which keeps the result deterministic.
+	results := make([]fileResult, len(files))
+	workers := min(runtime.GOMAXPROCS(0), 8, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i].read(l.fsys, files[i])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, r := range results {
+		l.errs = append(l.errs, r.errs...)
+		l.docs += r.docs
+		for _, d := range r.decoded {
+			l.add(d)
+		}
+	}
+}
+
+// fileResult is what reading one file gave: its errors and decoded documents.
+type fileResult struct {
+	errs    ErrorList
+	docs    int // ferry documents seen, decodable or not
+	decoded []decoded
+}
+
+// decoded is one decoded document, before it is placed in the Set.
+type decoded struct {
+	kind Kind
+	obj  any
+	src  Source
+	dec  *decoder
 }
 
 func unwrapPath(err error) error {
@@ -129,29 +175,20 @@ func unwrapPath(err error) error {
 // fails to parse (templates, say) is not ferry's business.
 var marker = []byte("ferry.dev/")
 
-func (l *loader) file(p string, d fs.DirEntry) {
-	info, err := d.Info()
+func (r *fileResult) read(fsys fs.FS, p string) {
+	data, err := readFile(fsys, p)
 	if err != nil {
-		l.errs.Add(Source{File: p}, "cannot read: %v", unwrapPath(err))
-		return
-	}
-	if info.Size() > MaxFileSize {
-		l.errs.Add(Source{File: p}, "file is %d MB, over the %d MB limit for YAML files (ferry reads every .yaml and .yml file in the repository)", info.Size()>>20, MaxFileSize>>20)
-		return
-	}
-	data, err := readFile(l.fsys, p)
-	if err != nil {
-		l.errs.Add(Source{File: p}, "%v", err)
+		r.errs.Add(Source{File: p}, "%v", err)
 		return
 	}
 	if !utf8.Valid(data) {
 		if bytes.Contains(data, marker) {
 			line, col := invalidUTF8(data)
-			l.errs.Add(Source{File: p, Line: line, Column: col}, "file is not valid UTF-8")
+			r.errs.Add(Source{File: p, Line: line, Column: col}, "file is not valid UTF-8")
 		}
 		return
 	}
-	l.parse(p, data)
+	r.parse(p, data)
 }
 
 func readFile(fsys fs.FS, p string) ([]byte, error) {
@@ -165,7 +202,11 @@ func readFile(fsys fs.FS, p string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read: %v", unwrapPath(err))
 	}
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("file is over the %d MB limit for YAML files", MaxFileSize>>20)
+		size := "over 10"
+		if info, err := f.Stat(); err == nil {
+			size = strconv.FormatInt(info.Size()>>20, 10)
+		}
+		return nil, fmt.Errorf("file is %s MB, over the %d MB limit for YAML files (ferry reads every .yaml and .yml file in the repository)", size, MaxFileSize>>20)
 	}
 	return data, nil
 }
@@ -189,7 +230,7 @@ func invalidUTF8(data []byte) (line, col int) {
 
 // parse decodes each document of a file. yaml.v3 stops at the first syntax error, so
 // documents after it are not seen; those before it are kept.
-func (l *loader) parse(p string, data []byte) {
+func (r *fileResult) parse(p string, data []byte) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
@@ -199,11 +240,11 @@ func (l *loader) parse(p string, data []byte) {
 		}
 		if err != nil {
 			if bytes.Contains(data, marker) {
-				l.errs = append(l.errs, syntaxError(p, data, err))
+				r.errs = append(r.errs, syntaxError(p, data, err))
 			}
 			return
 		}
-		l.document(p, &doc)
+		r.document(p, &doc)
 	}
 }
 
@@ -301,7 +342,7 @@ func newObject(k Kind) any {
 	return nil
 }
 
-func (l *loader) document(p string, doc *yaml.Node) {
+func (r *fileResult) document(p string, doc *yaml.Node) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return
 	}
@@ -321,29 +362,34 @@ func (l *loader) document(p string, doc *yaml.Node) {
 	if apiVersion == nil || apiVersion.Kind != yaml.ScalarNode || !strings.HasPrefix(apiVersion.Value, string(marker)) {
 		return
 	}
-	l.docs++
+	r.docs++
 	at := func(n *yaml.Node) Source { return Source{File: p, Line: n.Line, Column: n.Column} }
 	if apiVersion.Value != APIVersion {
-		l.errs.Add(at(apiVersion), "apiVersion: unsupported version %q (want %s)", apiVersion.Value, APIVersion)
+		r.errs.Add(at(apiVersion), "apiVersion: unsupported version %q (want %s)", apiVersion.Value, APIVersion)
 		return
 	}
 	if kind == nil {
-		l.errs.Add(at(root), "missing required field \"kind\" (want %s)", strings.Join(kindNames(), ", "))
+		r.errs.Add(at(root), "missing required field \"kind\" (want %s)", strings.Join(kindNames(), ", "))
 		return
 	}
 	k := Kind(kind.Value)
 	obj := newObject(k)
 	if kind.Kind != yaml.ScalarNode || obj == nil {
-		l.errs.Add(at(kind), "kind: unknown kind %s%s (want %s)", describe(kind), suggest(kind.Value, kindNames()), strings.Join(kindNames(), ", "))
+		r.errs.Add(at(kind), "kind: unknown kind %s%s (want %s)", describe(kind), suggest(kind.Value, kindNames()), strings.Join(kindNames(), ", "))
 		return
 	}
-	d := newDecoder(p, &l.errs)
+	d := newDecoder(p, &r.errs)
 	d.structure(root, reflect.ValueOf(obj).Elem(), "", 0, []string{"apiVersion", "kind"})
 	src := at(root)
-	l.set.record(obj, src, d)
-	name := reflect.ValueOf(obj).Elem().FieldByName("Metadata").Interface().(Metadata).Name
 	reflect.ValueOf(obj).Elem().FieldByName("Source").Set(reflect.ValueOf(src))
-	l.objs = append(l.objs, object{kind: k, name: name, obj: obj, src: src, at: l.set.Pos(obj, "metadata.name")})
+	r.decoded = append(r.decoded, decoded{kind: k, obj: obj, src: src, dec: d})
+}
+
+// add records a decoded document's positions and queues it for assemble.
+func (l *loader) add(d decoded) {
+	l.set.record(d.obj, d.src, d.dec)
+	name := reflect.ValueOf(d.obj).Elem().FieldByName("Metadata").Interface().(Metadata).Name
+	l.objs = append(l.objs, object{kind: d.kind, name: name, obj: d.obj, src: d.src, at: l.set.Pos(d.obj, "metadata.name")})
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
