@@ -256,6 +256,9 @@ func (g *Gate) Modules() []Module { return append([]Module(nil), g.modules...) }
 // input over the size limit — is a Decision that denies, with Error and a failed
 // "gate" check saying why. Decide returns an error only when ctx itself is done.
 func (g *Gate) Decide(ctx context.Context, in Input) (*Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("gate: %w", err)
+	}
 	d := &Decision{Input: in, Policies: g.Modules(), OPAVersion: opaversion.Version}
 	if g.compileErr != nil {
 		return d.failClosed(g.compileErr), nil

@@ -20,24 +20,25 @@ type Input struct {
 	Lineage Lineage `json:"lineage"`
 }
 
-// Lineage is the data and code history of a candidate. Every field is optional:
-// `ferry gate` on two report files knows none of them.
+// Lineage is the data and code history of a candidate. Every field may be empty
+// (`ferry gate` on two report files knows none of them) but is always present in
+// the input, so rules can compare with "".
 type Lineage struct {
-	Model string `json:"model,omitempty"`
+	Model string `json:"model"`
 	// Version is the version number the candidate would be registered as.
-	Version int `json:"version,omitempty"`
+	Version int `json:"version"`
 	// ProductionVersion is the version number serving production, 0 for none.
-	ProductionVersion int    `json:"productionVersion,omitempty"`
-	Experiment        string `json:"experiment,omitempty"`
-	Run               string `json:"run,omitempty"`
+	ProductionVersion int    `json:"productionVersion"`
+	Experiment        string `json:"experiment"`
+	Run               string `json:"run"`
 	// DatasetDigest is "sha256:<hex>" of the dataset the candidate trained on.
-	DatasetDigest string `json:"datasetDigest,omitempty"`
+	DatasetDigest string `json:"datasetDigest"`
 	// CodeCommit is the git commit of the specs and trainer code.
-	CodeCommit string `json:"codeCommit,omitempty"`
+	CodeCommit string `json:"codeCommit"`
 	// Trainer is the builtin trainer's name or the exec trainer's command.
-	Trainer string `json:"trainer,omitempty"`
+	Trainer string `json:"trainer"`
 	// ArtifactDigest is "sha256:<hex>" of the candidate's ONNX bytes.
-	ArtifactDigest string `json:"artifactDigest,omitempty"`
+	ArtifactDigest string `json:"artifactDigest"`
 }
 
 // InputSchema is the JSON Schema (draft-07) of Input.

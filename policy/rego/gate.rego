@@ -31,28 +31,30 @@ edge_cases_file := object.get(input.params, "edgeCases", "")
 
 has_production if input.production != null
 
-# value(report, key) is a metric or profile value of a report; undefined when the
-# report lacks it.
-value(report, key) := v if {
-	path := profile_paths[key]
-	v := object.get(report, path, null)
-	is_number(v)
-}
+# values(report) holds a report's metrics and profile values by gate key, so
+# checks look each one up once (candidate[key] is undefined when it lacks it).
+values(report) := object.union(
+	{k: v | some k, v in object.get(report, "metrics", {}); is_number(v); not profile_paths[k]},
+	{k: v | some k, path in profile_paths; v := object.get(report, path, null); is_number(v)},
+)
 
-value(report, key) := v if {
-	not profile_paths[key]
-	v := object.get(report, ["metrics", key], null)
-	is_number(v)
-}
+candidate := values(input.candidate)
+
+production := values(input.production) if has_production
 
 # drop(key, candidate, production) is how much worse the candidate is.
 drop(key, c, p) := c - p if lower_is_better[key]
 
 drop(key, c, p) := p - c if not lower_is_better[key]
 
-# fmt prints a number with at most 4 decimals, so messages do not show
-# floating-point noise like 0.008000000000000007.
-fmt(x) := sprintf("%v", [round(x * 10000) / 10000])
+# fmt prints a computed number with 6 significant digits, so messages do not
+# show floating-point noise like 0.008000000000000007. (Numbers from the input
+# print as written with %v; OPA's arbitrary-precision round and divide would
+# cost a millisecond a decision.)
+fmt(x) := s if {
+	s := sprintf("%v", [x])
+	not contains(s, ".")
+} else := sprintf("%.6g", [x])
 
 # 1. Minimum performance: every gate.min floor.
 
@@ -67,10 +69,10 @@ checks contains {
 	"name": sprintf("min/%s", [key]),
 	"severity": "deny",
 	"passed": passed,
-	"message": sprintf("%s %s %s minimum %s", [key, fmt(v), word(passed, ">=", "<"), fmt(bound)]),
+	"message": sprintf("%s %v %s minimum %v", [key, v, {true: ">=", false: "<"}[passed], bound]),
 } if {
 	some key, bound in mins
-	v := value(input.candidate, key)
+	v := candidate[key]
 	passed := v >= bound
 }
 
@@ -78,10 +80,10 @@ checks contains {
 	"name": sprintf("min/%s", [key]),
 	"severity": "deny",
 	"passed": false,
-	"message": sprintf("candidate report has no %s (gate.min requires at least %s)", [key, fmt(bound)]),
+	"message": sprintf("candidate report has no %s (gate.min requires at least %v)", [key, bound]),
 } if {
 	some key, bound in mins
-	not value(input.candidate, key)
+	not candidate[key]
 }
 
 # 2. No worse than production beyond gate.tolerance.
@@ -107,15 +109,15 @@ checks contains {
 	"name": sprintf("tolerance/%s", [key]),
 	"severity": "deny",
 	"passed": passed,
-	"message": sprintf("%s %s vs production %s: %s %s %s tolerance %s", [
-		key, fmt(c), fmt(p), change_word(d), fmt(abs(d)),
-		word(passed, "within", "beyond"), fmt(tol),
+	"message": sprintf("%s %v vs production %v: %s %s %s tolerance %v", [
+		key, c, p, {true: "drop", false: "gain"}[d > 0], fmt(abs(d)),
+		{true: "within", false: "beyond"}[passed], tol,
 	]),
 } if {
 	has_production
 	some key, tol in tolerances
-	c := value(input.candidate, key)
-	p := value(input.production, key)
+	c := candidate[key]
+	p := production[key]
 	d := drop(key, c, p)
 	passed := d <= tol
 }
@@ -128,24 +130,20 @@ checks contains {
 } if {
 	has_production
 	some key, _ in tolerances
-	not value(input.candidate, key)
+	not candidate[key]
 }
 
 checks contains {
 	"name": sprintf("tolerance/%s", [key]),
 	"severity": "warn",
 	"passed": false,
-	"message": sprintf("production report has no %s: cannot compare (candidate %s)", [key, fmt(c)]),
+	"message": sprintf("production report has no %s: cannot compare (candidate %v)", [key, c]),
 } if {
 	has_production
 	some key, _ in tolerances
-	c := value(input.candidate, key)
-	not value(input.production, key)
+	c := candidate[key]
+	not production[key]
 }
-
-change_word(d) := "drop" if d > 0
-
-change_word(d) := "gain" if d <= 0
 
 # 3. No edge-case regression.
 
@@ -246,10 +244,10 @@ checks contains {
 	"name": sprintf("max/%s", [key]),
 	"severity": "deny",
 	"passed": passed,
-	"message": sprintf("%s %s %s maximum %s", [key, fmt(v), word(passed, "<=", ">"), fmt(bound)]),
+	"message": sprintf("%s %v %s maximum %v", [key, v, {true: "<=", false: ">"}[passed], bound]),
 } if {
 	some key, bound in maxes
-	v := value(input.candidate, key)
+	v := candidate[key]
 	passed := v <= bound
 }
 
@@ -257,48 +255,56 @@ checks contains {
 	"name": sprintf("max/%s", [key]),
 	"severity": "deny",
 	"passed": false,
-	"message": sprintf("candidate report has no %s (gate.max allows at most %s)", [key, fmt(bound)]),
+	"message": sprintf("candidate report has no %s (gate.max allows at most %v)", [key, bound]),
 } if {
 	some key, bound in maxes
-	not value(input.candidate, key)
+	not candidate[key]
 }
 
 # Segments: a metric with a tolerance that falls beyond it in one segment is a
 # warning. Segments are small and noisy, so the default does not deny on them;
 # a user rule can (see examples/policies/segments.rego).
 
-segment_regressions contains {
+segment_regressions contains regression(key, column, val, c, p, tol) if {
+	some key, tol in tolerances
+	not lower_is_better[key]
+	some [column, val, c, p] in segment_pairs(key)
+	p - c > tol
+}
+
+segment_regressions contains regression(key, column, val, c, p, tol) if {
+	some key, tol in tolerances
+	lower_is_better[key]
+	some [column, val, c, p] in segment_pairs(key)
+	c - p > tol
+}
+
+# segment_pairs(key) is [column, value, candidate, production] for every segment
+# both reports have key for.
+segment_pairs(key) := [[column, val, c, p] |
+	some column, vals in object.get(input.candidate, "segments", {})
+	some val, seg in vals
+	c := seg.metrics[key]
+	p := input.production.segments[column][val].metrics[key]
+]
+
+regression(key, column, val, c, p, tol) := {
 	"column": column,
 	"value": val,
 	"metric": key,
 	"candidate": c,
 	"production": p,
-	"drop": d,
+	"drop": drop(key, c, p),
 	"tolerance": tol,
-} if {
-	some key, tol in tolerances
-	some column, values in object.get(input.candidate, "segments", {})
-	some val, seg in values
-	c := seg.metrics[key]
-	p := input.production.segments[column][val].metrics[key]
-	d := drop(key, c, p)
-	d > tol
-}
-
-compared_segments(key) := {[column, val] |
-	some column, values in object.get(input.candidate, "segments", {})
-	some val, seg in values
-	is_number(seg.metrics[key])
-	is_number(input.production.segments[column][val].metrics[key])
 }
 
 checks contains {
 	"name": sprintf("segment/%s=%s/%s", [r.column, r.value, r.metric]),
 	"severity": "warn",
 	"passed": false,
-	"message": sprintf("%s segment %s=%s: %s vs production %s, drop %s beyond tolerance %s", [
-		r.metric, r.column, r.value, fmt(r.candidate), fmt(r.production),
-		fmt(r.drop), fmt(r.tolerance),
+	"message": sprintf("%s segment %s=%s: %v vs production %v, drop %s beyond tolerance %v", [
+		r.metric, r.column, r.value, r.candidate, r.production,
+		fmt(r.drop), r.tolerance,
 	]),
 } if some r in segment_regressions
 
@@ -306,10 +312,10 @@ checks contains {
 	"name": sprintf("segments/%s", [key]),
 	"severity": "warn",
 	"passed": true,
-	"message": sprintf("%s within tolerance %s in all %d segments compared with production", [key, fmt(tol), n]),
+	"message": sprintf("%s within tolerance %v in all %d segments compared with production", [key, tol, n]),
 } if {
 	some key, tol in tolerances
-	n := count(compared_segments(key))
+	n := count(segment_pairs(key))
 	n > 0
 	not regressed_metric(key)
 }
@@ -318,7 +324,3 @@ regressed_metric(key) if {
 	some r in segment_regressions
 	r.metric == key
 }
-
-word(true, yes, _) := yes
-
-word(false, _, no) := no
