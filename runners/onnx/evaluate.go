@@ -150,13 +150,13 @@ func evaluate(m *Model, f *dataset.Frame, opts EvalOptions) (*eval.Report, evalS
 			return nil, st, err
 		}
 	}
-	rep.Latency = &eval.Latency{BatchRowsPerSec: float64(f.Rows) / st.predict.Seconds()}
+	rep.Latency = &eval.Latency{BatchRowsPerSec: math.Round(float64(f.Rows) / st.predict.Seconds())}
 	if opts.LatencyRuns >= 0 {
 		if err := profile(m, f, popts, opts.LatencyRuns, rep.Latency); err != nil {
 			return nil, st, err
 		}
 	}
-	rep.MemoryMB = float64(m.ResidentBytes()) / (1 << 20)
+	rep.MemoryMB = round(float64(m.ResidentBytes())/(1<<20), 2)
 	rep.Clean()
 	st.total = time.Since(start)
 	return rep, st, nil
@@ -359,7 +359,7 @@ func targetIndex(target *dataset.Column, classes []string) ([]int, error) {
 		})
 		parts := make([]string, 0, 5)
 		for _, v := range vals[:min(5, len(vals))] {
-			parts = append(parts, fmt.Sprintf("%q (%d rows)", v, unknown[v]))
+			parts = append(parts, fmt.Sprintf("%q (%s)", v, plural(unknown[v], "row")))
 		}
 		more := ""
 		if len(vals) > 5 {
@@ -535,8 +535,14 @@ func profile(m *Model, f *dataset.Frame, popts PredictOptions, runs int, lat *ev
 		ms[i] = float64(time.Since(start)) / float64(time.Millisecond)
 	}
 	slices.Sort(ms)
-	lat.P50Ms, lat.P95Ms, lat.P99Ms = percentile(ms, 50), percentile(ms, 95), percentile(ms, 99)
+	lat.P50Ms, lat.P95Ms, lat.P99Ms = round(percentile(ms, 50), 4), round(percentile(ms, 95), 4), round(percentile(ms, 99), 4)
 	return nil
+}
+
+// round keeps d decimals: measurements carry no more precision than that.
+func round(x float64, d int) float64 {
+	p := math.Pow(10, float64(d))
+	return math.Round(x*p) / p
 }
 
 // percentile interpolates linearly between the closest ranks of sorted xs, as
@@ -567,4 +573,11 @@ func rowFrame(f *dataset.Frame, i int) *dataset.Frame {
 		out.Columns[j] = r
 	}
 	return out
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
