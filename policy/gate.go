@@ -37,6 +37,8 @@ type Options struct {
 	// Policies are user policy files or folders in FS (slash-separated, relative).
 	Policies []string
 	// FS holds the user policies: the working tree, or a git revision's tree.
+	// When nil, Policies are operating-system paths, relative ones resolved
+	// against the working directory.
 	FS fs.FS
 	// Timeout bounds one decision's evaluation; DefaultTimeout when 0.
 	Timeout time.Duration

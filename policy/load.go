@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -74,14 +76,15 @@ func readSources(fsys fs.FS, paths []string, withTests bool) ([]source, error) {
 	if len(paths) == 0 {
 		return nil, nil
 	}
+	_, native := fsys.(osFS)
 	if fsys == nil {
-		return nil, errors.New("read policies: no file system given (Options.FS)")
+		fsys, native = osFS{}, true
 	}
 	seen := map[string]bool{}
 	var out []source
 	for _, p := range paths {
-		clean := path.Clean(strings.TrimPrefix(p, "/"))
-		if !fs.ValidPath(clean) {
+		clean := path.Clean(p)
+		if !native && !fs.ValidPath(clean) {
 			return nil, fmt.Errorf("read policies: %s: not a path inside the repository", p)
 		}
 		info, err := fs.Stat(fsys, clean)
@@ -111,6 +114,12 @@ func readSources(fsys fs.FS, paths []string, withTests bool) ([]source, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
+
+// osFS reads operating-system paths as they are written, relative ones against
+// the working directory, so errors name files the way the user did.
+type osFS struct{}
+
+func (osFS) Open(name string) (fs.File, error) { return os.Open(filepath.FromSlash(name)) }
 
 // regoFiles lists the *.rego files under dir, sorted.
 func regoFiles(fsys fs.FS, dir string, withTests bool) ([]string, error) {

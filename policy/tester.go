@@ -16,7 +16,8 @@ import (
 
 // TestOptions configure Test.
 type TestOptions struct {
-	// FS and Paths name user policies and their *_test.rego files.
+	// FS and Paths name user policies and their *_test.rego files; a nil FS
+	// means operating-system paths (see Options.FS).
 	FS    fs.FS
 	Paths []string
 	// Builtin adds the default policy's own tests. The default policy's rules are
