@@ -210,6 +210,12 @@ func compareFeature(fp *FeatureProfile, c *dataset.Column, t Test, buf *[]float6
 		fr.Chi2 = &PTest{Statistic: NaN(), PValue: NaN()}
 	}
 	fr.Test, fr.Threshold = resolveTest(fp, t, fr)
+	if c != nil && fp.Type == TypeCategory && c.Type == dataset.Number {
+		// A reader inferred numbers where the reference held labels ("1",
+		// "2"): compare the text.
+		c = asCategory(c)
+		fr.note("current values are numbers; compared with the reference's categories as text")
+	}
 	switch {
 	case c == nil:
 		fr.note("missing from the current data")
@@ -374,7 +380,7 @@ func compareCategory(fp *FeatureProfile, c *dataset.Column, fr *FeatureResult) {
 		for _, l := range unseen {
 			n += int(cur[l])
 		}
-		fr.note(fmt.Sprintf("%d categories unseen in the reference (%d rows)", len(unseen), n))
+		fr.note(fmt.Sprintf("%d %s unseen in the reference (%d rows)", len(unseen), plural(len(unseen), "category", "categories"), n))
 		if len(unseen) > maxUnseen {
 			unseen = unseen[:maxUnseen]
 		}
@@ -480,4 +486,32 @@ func formatNumber(v float64) string {
 		s = strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	return s
+}
+
+// asCategory returns a number column as categories of its values' text.
+func asCategory(c *dataset.Column) *dataset.Column {
+	out := &dataset.Column{Name: c.Name, Type: dataset.Category, Codes: make([]int32, c.Len()), Null: c.Null}
+	idx := map[string]int32{}
+	for i := range out.Codes {
+		if c.IsNull(i) || math.IsNaN(c.Floats[i]) {
+			out.Codes[i] = -1
+			continue
+		}
+		s := c.Value(i)
+		k, ok := idx[s]
+		if !ok {
+			k = int32(len(out.Levels))
+			idx[s] = k
+			out.Levels = append(out.Levels, s)
+		}
+		out.Codes[i] = k
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
