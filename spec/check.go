@@ -31,7 +31,7 @@ var blobSchemes = []string{"file", "s3", "gs", "azblob", "mem"}
 
 // check runs every semantic check on a decoded, defaulted Set.
 func check(s *Set, fsys fs.FS, errs *ErrorList) {
-	c := &checker{s: s, fsys: fsys, errs: errs, paths: map[string]pathInfo{}}
+	c := &checker{s: s, fsys: fsys, errs: errs, paths: map[string]pathInfo{}, idx: newIndex(s)}
 	if s.Project != nil {
 		c.project(s.Project)
 	}
@@ -67,6 +67,39 @@ type checker struct {
 	fsys  fs.FS
 	errs  *ErrorList
 	paths map[string]pathInfo // many specs name the same files
+	idx   index
+}
+
+// index finds objects by name in O(1); Set's lookups scan, which is quadratic over
+// thousands of specs.
+type index struct {
+	datasets    map[string]*Dataset
+	models      map[string]*Model
+	deployments map[string]*Deployment
+	monitors    map[string]*Monitor
+	names       map[Kind]string // " (have a, b)" per kind, for messages
+}
+
+func (c *checker) findDataset(name string) *Dataset       { return c.idx.datasets[name] }
+func (c *checker) findModel(name string) *Model           { return c.idx.models[name] }
+func (c *checker) findDeployment(name string) *Deployment { return c.idx.deployments[name] }
+func (c *checker) findMonitor(name string) *Monitor       { return c.idx.monitors[name] }
+
+func newIndex(s *Set) index {
+	idx := index{datasets: map[string]*Dataset{}, models: map[string]*Model{}, deployments: map[string]*Deployment{}, monitors: map[string]*Monitor{}, names: map[Kind]string{}}
+	for _, d := range s.Datasets {
+		idx.datasets[d.Metadata.Name] = d
+	}
+	for _, m := range s.Models {
+		idx.models[m.Metadata.Name] = m
+	}
+	for _, d := range s.Deployments {
+		idx.deployments[d.Metadata.Name] = d
+	}
+	for _, m := range s.Monitors {
+		idx.monitors[m.Metadata.Name] = m
+	}
+	return idx
 }
 
 type pathInfo struct {
@@ -269,7 +302,7 @@ func (c *checker) model(m *Model) {
 	ms := m.Spec
 	var ds *Dataset
 	if ms.Dataset != "" {
-		if ds = c.s.Dataset(ms.Dataset); ds == nil {
+		if ds = c.findDataset(ms.Dataset); ds == nil {
 			c.errf(m, "spec.dataset", "dataset %q does not exist%s", ms.Dataset, c.names(KindDataset))
 		}
 	}
@@ -316,14 +349,14 @@ func featureOrColumn(ds *Dataset, col string) bool {
 
 func (c *checker) experiment(e *Experiment) {
 	es := e.Spec
-	m := c.s.Model(es.Model)
+	m := c.findModel(es.Model)
 	if m == nil && es.Model != "" {
 		c.errf(e, "spec.model", "model %q does not exist%s", es.Model, c.names(KindModel))
 	}
 	switch {
 	case es.Dataset == "" && m != nil:
 		c.errf(e, "spec.dataset", "no dataset: set spec.dataset here or in model %q", m.Metadata.Name)
-	case es.Dataset != "" && c.s.Dataset(es.Dataset) == nil:
+	case es.Dataset != "" && c.findDataset(es.Dataset) == nil:
 		if c.written(e, "spec.dataset") {
 			c.errf(e, "spec.dataset", "dataset %q does not exist%s", es.Dataset, c.names(KindDataset))
 		}
@@ -363,7 +396,7 @@ func (c *checker) experiment(e *Experiment) {
 		c.errf(e, "spec.triggers.newData.minRows", "minRows must be at least 1")
 	}
 	for i, name := range tr.OnDrift {
-		if c.s.Monitor(name) == nil {
+		if c.findMonitor(name) == nil {
 			c.errf(e, fmt.Sprintf("spec.triggers.onDrift[%d]", i), "monitor %q does not exist%s", name, c.names(KindMonitor))
 		}
 	}
@@ -381,7 +414,7 @@ func (c *checker) experiment(e *Experiment) {
 
 func (c *checker) deployment(d *Deployment) {
 	ds := d.Spec
-	if ds.Model != "" && c.s.Model(ds.Model) == nil {
+	if ds.Model != "" && c.findModel(ds.Model) == nil {
 		c.errf(d, "spec.model", "model %q does not exist%s", ds.Model, c.names(KindModel))
 	}
 	st := ds.Strategy
@@ -440,12 +473,12 @@ func (c *checker) inRange(obj any, field string, v *float64, lo, hi float64, clo
 func (c *checker) monitor(m *Monitor) {
 	ms := m.Spec
 	var ds *Dataset
-	if d := c.s.Deployment(ms.Deployment); d == nil {
+	if d := c.findDeployment(ms.Deployment); d == nil {
 		if ms.Deployment != "" {
 			c.errf(m, "spec.deployment", "deployment %q does not exist%s", ms.Deployment, c.names(KindDeployment))
 		}
-	} else if mod := c.s.Model(d.Spec.Model); mod != nil {
-		ds = c.s.Dataset(mod.Spec.Dataset)
+	} else if mod := c.findModel(d.Spec.Model); mod != nil {
+		ds = c.findDataset(mod.Spec.Dataset)
 	}
 	if c.written(m, "spec.window") && ms.Window <= 0 {
 		c.errf(m, "spec.window", "window must be positive")
@@ -515,6 +548,15 @@ func parseCron(expr string) (err error) {
 
 // names lists the objects of a kind for "does not exist" messages.
 func (c *checker) names(k Kind) string {
+	if n, ok := c.idx.names[k]; ok {
+		return n
+	}
+	n := c.listNames(k)
+	c.idx.names[k] = n
+	return n
+}
+
+func (c *checker) listNames(k Kind) string {
 	var names []string
 	switch k {
 	case KindDataset:

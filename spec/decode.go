@@ -14,7 +14,7 @@ import (
 // Limits that keep hostile input (alias bombs, deep nesting) from exhausting memory.
 const (
 	maxDepth         = 64
-	maxNodesPerDoc   = 200_000
+	maxNodesPerDoc   = 50_000
 	maxScalarInError = 40
 )
 

@@ -45,9 +45,13 @@ func applyDefaults(s *Set) {
 			d.Spec.Format = FormatOf(d.Spec.Source)
 		}
 	}
+	models := make(map[string]*Model, len(s.Models))
+	for _, m := range s.Models {
+		models[m.Metadata.Name] = m
+	}
 	for _, e := range s.Experiments {
 		if e.Spec.Dataset == "" {
-			if m := s.Model(e.Spec.Model); m != nil {
+			if m := models[e.Spec.Model]; m != nil {
 				e.Spec.Dataset = m.Spec.Dataset
 			}
 		}

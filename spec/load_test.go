@@ -308,7 +308,7 @@ func TestLoadTable(t *testing.T) {
 		{
 			name:  "alias expansion is bounded",
 			files: map[string]string{"x.yaml": doc("Experiment", "x", "  model: m\n  trainer:\n    builtin: gradient-boosting\n    params:\n      a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n      b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n      c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n      d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n      e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n      f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n")},
-			want:  []string{`x.yaml:9:10: spec.trainer.params.f[0][6][8][8][5]: document is too large or too deeply nested (aliases expand past 200000 nodes or 64 levels)`},
+			want:  []string{`x.yaml:9:17: spec.trainer.params.e[3][3][8][5][1]: document is too large or too deeply nested (aliases expand past 50000 nodes or 64 levels)`},
 		},
 	}
 	for _, tt := range tests {
