@@ -234,6 +234,9 @@ func formatASTError(x *ast.Error) string {
 	if x.Location.Row == 0 {
 		return fmt.Sprintf("%s: %s", x.Location.File, msg)
 	}
+	if x.Location.Col == 0 {
+		return fmt.Sprintf("%s:%d: %s", x.Location.File, x.Location.Row, msg)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s", x.Location.File, x.Location.Row, x.Location.Col, msg)
 }
 

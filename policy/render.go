@@ -33,7 +33,14 @@ func summary(d *Decision) string {
 	if !d.Allow {
 		verdict = "denied"
 	}
-	return fmt.Sprintf("%s: %d checks, %d denied, %d warnings", verdict, len(d.Checks), denies, warns)
+	return fmt.Sprintf("%s: %s, %d denied, %s", verdict, plural(len(d.Checks), "check"), denies, plural(warns, "warning"))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // WriteText writes a decision as a table for a terminal: one line per check,

@@ -23,7 +23,7 @@ func TestWriteMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	if !strings.HasPrefix(out, "### ❌ Gate denied: 3 checks, 1 denied, 1 warnings\n") {
+	if !strings.HasPrefix(out, "### ❌ Gate denied: 3 checks, 1 denied, 1 warning\n") {
 		t.Errorf("verdict line:\n%s", out)
 	}
 	deny := strings.Index(out, "| ❌ | `max/latencyP99Ms`")

@@ -88,6 +88,7 @@ policy path).`,
 			case asJSON:
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
 				err = enc.Encode(d)
 			case markdown:
 				err = policy.WriteMarkdown(e.stdout, d)

@@ -268,6 +268,7 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
 				if err := enc.Encode(map[string]any{"base": base, "decisions": len(stored), "flips": nonNil(flips)}); err != nil {
 					return err
 				}
