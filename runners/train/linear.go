@@ -19,7 +19,7 @@ var logisticParams = []paramDef{
 	{name: "C", kind: kindFloat, def: 1, min: 0, minOpen: true, max: inf, doc: "inverse L2 strength, as scikit-learn's C"},
 	{name: "l2", kind: kindFloat, def: 0, min: 0, minOpen: true, max: inf, doc: "L2 strength (1/C); give C or l2"},
 	{name: "maxIter", kind: kindInt, def: 500, min: 1, max: 100000, doc: "L-BFGS iterations"},
-	{name: "tol", kind: kindFloat, def: 1e-6, min: 0, minOpen: true, max: 1, doc: "stop when the gradient's largest component is below this"},
+	{name: "tol", kind: kindFloat, def: 1e-4, min: 0, minOpen: true, max: 1, doc: "stop when the mean-loss gradient's largest component is below this (scikit-learn's default)"},
 	{name: "maxCategories", kind: kindInt, def: 1000, min: 1, max: 1 << 20, doc: "one-hot levels kept per category feature (most frequent)"},
 }
 
@@ -91,9 +91,14 @@ func (o *logObjective) evaluate(x []float64) {
 			y := o.y[i]
 			if o.k == 1 {
 				s := scores[0]
-				// log(1+e^s) - y·s, stably
-				loss += math.Max(s, 0) + math.Log1p(math.Exp(-math.Abs(s))) - y*s
-				scores[0] = sigmoid(s) - y
+				// log(1+e^s) - y·s and the sigmoid from one exp, stably
+				e := math.Exp(-math.Abs(s))
+				loss += math.Max(s, 0) + math.Log1p(e) - y*s
+				pr := 1 / (1 + e)
+				if s < 0 {
+					pr = e / (1 + e)
+				}
+				scores[0] = pr - y
 			} else {
 				mx := scores[0]
 				for _, s := range scores[1:] {
@@ -192,41 +197,63 @@ func fitLogistic(ctx context.Context, f *dataset.Frame, feats []feature, tgt *ta
 		o.gbuf[c] = make([]float64, k*o.stride())
 	}
 	o.lbuf = make([]float64, o.chunks)
-	x0 := make([]float64, k*o.stride())
-	prob := optimize.Problem{
-		Func: func(x []float64) float64 { o.evaluate(x); return o.lastF },
-		Grad: func(g, x []float64) { o.evaluate(x); copy(g, o.lastG) },
+	var (
+		xOpt      []float64
+		iters     int
+		gnorm     float64
+		converged bool
+		solver    string
+	)
+	if k == 1 && o.stride() <= newtonLimit {
+		solver = "newton"
+		xOpt, iters, gnorm, converged, err = o.newton(p.int("maxIter"), p.f("tol"))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("logistic-regression: %w", err)
+		}
+		o.evaluate(xOpt)
+	} else {
+		solver = "lbfgs"
+		x0 := make([]float64, k*o.stride())
+		prob := optimize.Problem{
+			Func: func(x []float64) float64 { o.evaluate(x); return o.lastF },
+			Grad: func(g, x []float64) { o.evaluate(x); copy(g, o.lastG) },
+		}
+		settings := &optimize.Settings{
+			GradientThreshold: p.f("tol"),
+			MajorIterations:   p.int("maxIter"),
+			Converger:         &optimize.FunctionConverge{Absolute: 1e-14, Relative: 1e-12, Iterations: 20},
+		}
+		res, err := optimize.Minimize(prob, x0, settings, &optimize.LBFGS{Store: 10})
+		if o.ctxErr != nil {
+			return nil, o.ctxErr
+		}
+		if err != nil && res == nil {
+			return nil, fmt.Errorf("logistic-regression: %w", err)
+		}
+		xOpt = res.X
+		iters = res.Stats.MajorIterations
+		o.evaluate(xOpt)
+		for _, v := range o.lastG {
+			gnorm = math.Max(gnorm, math.Abs(v))
+		}
+		converged = res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence
+		info["status"] = res.Status.String()
 	}
-	settings := &optimize.Settings{
-		GradientThreshold: p.f("tol"),
-		MajorIterations:   p.int("maxIter"),
-		Converger:         &optimize.FunctionConverge{Absolute: 1e-14, Relative: 1e-12, Iterations: 20},
-	}
-	res, err := optimize.Minimize(prob, x0, settings, &optimize.LBFGS{Store: 10})
-	if o.ctxErr != nil {
-		return nil, o.ctxErr
-	}
-	if err != nil && res == nil {
-		return nil, fmt.Errorf("logistic-regression: %w", err)
-	}
-	o.evaluate(res.X)
-	gnorm := 0.0
-	for _, v := range o.lastG {
-		gnorm = math.Max(gnorm, math.Abs(v))
-	}
-	converged := res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence
-	info["iterations"] = res.Stats.MajorIterations
+	info["solver"] = solver
+	info["iterations"] = iters
 	info["functionEvaluations"] = o.evals
 	info["gradientNorm"] = gnorm
 	info["converged"] = converged
-	info["status"] = res.Status.String()
 	info["loss"] = o.lastF
 	info["columns"] = enc.dim
 
 	m := &logistic{enc: enc, classes: tgt.classes}
 	st := o.stride()
 	for r := 0; r < k; r++ {
-		w := res.X[r*st : (r+1)*st]
+		w := xOpt[r*st : (r+1)*st]
 		row := make([]float32, enc.dim)
 		for j := range row {
 			row[j] = float32(w[j])

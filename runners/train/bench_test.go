@@ -1,0 +1,87 @@
+package train
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ferryml/ferry/dataset"
+	"github.com/ferryml/ferry/spec"
+)
+
+// benchFlights reads flights-3m.parquet from FERRY_DATA and derives the benchmark's
+// features the way testdata/bench/flightscsv does for scikit-learn: hour and
+// weekday (UTC) of the date, distance, origin, destination; delayed = delay > 15.
+// January trains, February evaluates.
+func benchFlights(b *testing.B) (train, eval *dataset.Frame) {
+	dir := os.Getenv("FERRY_DATA")
+	if dir == "" {
+		b.Skip("FERRY_DATA is not set (make bench sets it)")
+	}
+	f, err := dataset.ReadFile(filepath.Join(dir, "flights-3m.parquet"), dataset.ReadOptions{
+		Columns: []string{"date", "delay", "distance", "origin", "destination"},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	date, delay := f.Col("date"), f.Col("delay")
+	n := f.Rows
+	hour := &dataset.Column{Name: "hour", Type: dataset.Number, Floats: make([]float64, n)}
+	weekday := &dataset.Column{Name: "weekday", Type: dataset.Number, Floats: make([]float64, n)}
+	delayed := &dataset.Column{Name: "delayed", Type: dataset.Number, Floats: make([]float64, n)}
+	var jan, feb []int
+	for i := 0; i < n; i++ {
+		t := time.Unix(int64(date.Floats[i]), 0).UTC()
+		hour.Floats[i] = float64(t.Hour())
+		weekday.Floats[i] = float64(t.Weekday())
+		if delay.Floats[i] > 15 {
+			delayed.Floats[i] = 1
+		}
+		if delay.Floats[i] != delay.Floats[i] {
+			continue
+		}
+		switch t.Month() {
+		case time.January:
+			jan = append(jan, i)
+		case time.February:
+			feb = append(feb, i)
+		}
+	}
+	g := &dataset.Frame{Rows: n, Columns: []*dataset.Column{hour, weekday, f.Col("distance"), f.Col("origin"), f.Col("destination"), delayed}}
+	return takeRows(g, jan), takeRows(g, feb)
+}
+
+func benchTrainer(b *testing.B, trainer string, params map[string]any) {
+	train, eval := benchFlights(b)
+	req := request(trainer, spec.TaskBinary, "delayed", params, train, eval)
+	b.ResetTimer()
+	var res *Result
+	for i := 0; i < b.N; i++ {
+		var err error
+		res, err = Train(context.Background(), req)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(res.Metrics["auc"], "auc")
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/train")
+	b.ReportMetric(float64(train.Rows), "rows")
+	if it, ok := res.Info["iterations"]; ok {
+		b.ReportMetric(float64(it.(int)), "iterations")
+	}
+}
+
+// BenchmarkGradientBoostingFlights: 100 trees of depth 6 (the defaults), as
+// testdata/bench/sklearn_flights.py runs HistGradientBoostingClassifier.
+func BenchmarkGradientBoostingFlights(b *testing.B) {
+	benchTrainer(b, spec.TrainerGradientBoosting, nil)
+}
+
+// BenchmarkLogisticRegressionFlights: C=1 on standardised numbers and one-hot
+// categories, as the peer script runs LogisticRegression.
+func BenchmarkLogisticRegressionFlights(b *testing.B) {
+	benchTrainer(b, spec.TrainerLogisticRegression, nil)
+}
