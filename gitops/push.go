@@ -142,6 +142,16 @@ func (r *Repo) Publish(ctx context.Context, opts PublishOptions, build Build) (*
 	}
 }
 
+// Head fetches (when opts has a remote) and returns the commit Publish would
+// build on now: the tip of opts.Branch while it is not merged into opts.Base,
+// else the tip of opts.Base. ferry reads its records there.
+func (r *Repo) Head(ctx context.Context, opts PublishOptions) (Hash, error) {
+	if opts.Base == "" {
+		opts.Base = opts.Branch
+	}
+	return r.publishParent(ctx, opts)
+}
+
 // publishParent fetches and returns the commit to build on.
 func (r *Repo) publishParent(ctx context.Context, opts PublishOptions) (Hash, error) {
 	prefix := "refs/heads/"

@@ -1,0 +1,193 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"sort"
+
+	"github.com/ferryml/ferry/dataset"
+	"github.com/ferryml/ferry/reconcile/records"
+	"github.com/ferryml/ferry/spec"
+)
+
+// ObserveOptions say where to look.
+type ObserveOptions struct {
+	// Specs is the tree the desired state was loaded from; exec trainers'
+	// folders are hashed from it.
+	Specs fs.FS
+	// Commit is the spec revision, "" for a worktree.
+	Commit string
+	// Records are the records at RecordsCommit.
+	Records       *records.Set
+	RecordsCommit string
+	Prober        DatasetProber
+	Runtime       StatusReader
+	Clock         Clock
+	// TrainerVersion is the builtin trainers' version.
+	TrainerVersion string
+}
+
+// Observe gathers what exists for the objects of desired.
+func Observe(ctx context.Context, desired *spec.Set, o ObserveOptions) (*Observed, error) {
+	if desired == nil {
+		return nil, ErrNoDesiredState
+	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.Runtime == nil {
+		o.Runtime = NoRuntime{}
+	}
+	if o.Records == nil {
+		o.Records = records.NewSet()
+	}
+	obs := &Observed{
+		Commit: o.Commit, RecordsCommit: o.RecordsCommit, Now: o.Clock.Now().UTC(),
+		TrainerVersion: o.TrainerVersion, Records: o.Records,
+		Live: map[string]*Live{}, Datasets: map[string]DatasetState{}, Code: map[string]string{},
+	}
+	// Datasets used by experiments; rows only where a newData trigger needs them.
+	needRows := map[string]bool{}
+	used := map[string]bool{}
+	for _, e := range desired.Experiments {
+		ds := e.Spec.Dataset
+		if m := desired.Model(e.Spec.Model); ds == "" && m != nil {
+			ds = m.Spec.Dataset
+		}
+		used[ds] = true
+		if e.Spec.Triggers.NewData != nil {
+			needRows[ds] = true
+		}
+		if x := e.Spec.Trainer.Exec; x != nil && o.Specs != nil {
+			dir := path.Clean(x.Dir)
+			if x.Dir == "" {
+				dir = "."
+			}
+			if _, ok := obs.Code[dir]; !ok {
+				h, err := hashDir(o.Specs, dir)
+				if err != nil {
+					return nil, fmt.Errorf("observe trainer code %s: %w", dir, err)
+				}
+				obs.Code[dir] = h
+			}
+		}
+	}
+	for _, ds := range desired.Datasets {
+		name := ds.Metadata.Name
+		if !used[name] {
+			continue
+		}
+		if o.Prober == nil {
+			obs.Datasets[name] = DatasetState{Rows: -1, Error: "no dataset prober"}
+			continue
+		}
+		st, err := o.Prober.Probe(ctx, ds, needRows[name])
+		if err != nil {
+			st = DatasetState{Rows: -1, Error: err.Error()}
+		}
+		obs.Datasets[name] = st
+	}
+	// The runtime, for every deployment in the specs or the records.
+	names := map[string]bool{}
+	for _, d := range desired.Deployments {
+		names[d.Metadata.Name] = true
+	}
+	for n, r := range o.Records.Deployments {
+		if !r.Retired {
+			names[n] = true
+		}
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		live, err := o.Runtime.Status(ctx, n)
+		switch {
+		case errors.Is(err, ErrNotObserved):
+			if _, isNone := o.Runtime.(NoRuntime); !isNone {
+				obs.Notes = append(obs.Notes, Note{Object: Ref{spec.KindDeployment, n}, Message: fmt.Sprintf("%v; planning from the deployment record", err)})
+			}
+		case err != nil:
+			obs.Notes = append(obs.Notes, Note{Object: Ref{spec.KindDeployment, n}, Message: fmt.Sprintf("runtime status: %v; planning from the deployment record", err)})
+		case live == nil:
+			obs.Live[n] = &Live{Versions: []LiveVersion{}}
+		default:
+			obs.Live[n] = live
+		}
+	}
+	return obs, nil
+}
+
+// hashDir hashes every file under dir (paths and contents), so any change to
+// an exec trainer's code changes it, whether read from a worktree or a commit.
+func hashDir(fsys fs.FS, dir string) (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if b := d.Name(); p != dir && (b == ".git" || b == ".ferry" || b == "__pycache__") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// FileProber observes datasets stored as files under Root.
+type FileProber struct {
+	Root string
+}
+
+var _ DatasetProber = FileProber{}
+
+func (p FileProber) Probe(ctx context.Context, ds *spec.Dataset, rows bool) (DatasetState, error) {
+	src := ds.Spec.Source
+	if spec.IsURL(src) {
+		return DatasetState{Rows: -1}, fmt.Errorf("dataset %s: observing blob URL sources (%s) is not supported yet", ds.Metadata.Name, src)
+	}
+	full := filepath.Join(p.Root, filepath.FromSlash(src))
+	digest, err := dataset.Digest(full)
+	if err != nil {
+		return DatasetState{Rows: -1}, err
+	}
+	if ds.Spec.Digest != "" && ds.Spec.Digest != digest {
+		return DatasetState{Rows: -1}, fmt.Errorf("dataset %s: %s has digest %s, the spec pins %s", ds.Metadata.Name, src, digest, ds.Spec.Digest)
+	}
+	st := DatasetState{Digest: digest, Rows: -1}
+	if rows {
+		opts := dataset.ReadOptions{Format: ds.Spec.Format}
+		if ds.Spec.Target != "" {
+			opts.Columns = []string{ds.Spec.Target}
+		}
+		f, err := dataset.ReadFile(full, opts)
+		if err != nil {
+			return st, err
+		}
+		st.Rows = f.Rows
+	}
+	return st, nil
+}
