@@ -264,7 +264,11 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 					Before: db.Allow, After: da.Allow, Reasons: flipReasons(db, da), Checks: da.Checks,
 				})
 			}
-			fmt.Fprintf(e.stderr, "replayed %d decisions under %s and the working tree: %d flip\n", len(stored), base, len(flips))
+			noun := "flips"
+			if len(flips) == 1 {
+				noun = "flip"
+			}
+			fmt.Fprintf(e.stderr, "replayed %d decisions under %s and the working tree: %d %s\n", len(stored), base, len(flips), noun)
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
