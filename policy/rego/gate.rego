@@ -200,6 +200,7 @@ checks contains {
 } if {
 	candidate_edges.failed > 0
 	production_edges != null
+	count(failure_keys(candidate_edges)) > 0
 	count(new_failures) == 0
 }
 

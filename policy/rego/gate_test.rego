@@ -151,3 +151,51 @@ test_segments_within_tolerance_pass if {
 	check("segments/auc", inp).passed
 	count(gate.segment_regressions) == 0 with input as inp
 }
+
+test_tolerance_candidate_lacks_metric_denies if {
+	inp := json.patch(base_input, [{"op": "remove", "path": "/candidate/metrics/logloss"}])
+	c := check("tolerance/logloss", inp)
+	not c.passed
+	c.severity == "deny"
+}
+
+test_edge_case_failure_first_model if {
+	inp := json.patch(base_input, [
+		{"op": "replace", "path": "/production", "value": null},
+		{"op": "replace", "path": "/candidate/edgeCases", "value": {
+			"total": 3, "failed": 1,
+			"failures": [{"row": 2, "expected": "0", "got": "1", "message": "wrong label"}],
+		}},
+	])
+	check("edge-cases", inp).message == "1 of 3 edge cases fail: row 2"
+}
+
+test_edge_case_count_without_list_denies if {
+	inp := json.patch(base_input, [{"op": "replace", "path": "/candidate/edgeCases", "value": {"total": 3, "failed": 2}}])
+	check("edge-cases", inp).message == "2 of 3 edge cases fail"
+	not check("edge-cases", inp).passed
+}
+
+test_max_missing_value_denies if {
+	inp := json.patch(base_input, [{"op": "remove", "path": "/candidate/memoryMB"}])
+	c := check("max/memoryMB", inp)
+	not c.passed
+	c.message == "candidate report has no memoryMB (gate.max allows at most 256)"
+}
+
+test_segment_lower_is_better_regression if {
+	inp := json.patch(base_input, [
+		{"op": "replace", "path": "/params/tolerance", "value": {"rmse": 1}},
+		{"op": "add", "path": "/candidate/segments", "value": {"month": {"3": {"rows": 10, "metrics": {"rmse": 14}}}}},
+		{"op": "add", "path": "/production/segments", "value": {"month": {"3": {"rows": 10, "metrics": {"rmse": 11}}}}},
+	])
+	c := check("segment/month=3/rmse", inp)
+	c.message == "rmse segment month=3: 14 vs production 11, drop 3 beyond tolerance 1"
+}
+
+test_no_edge_cases_configured_passes if {
+	inp := json.patch(base_input, [{"op": "remove", "path": "/candidate/edgeCases"}])
+	c := check("edge-cases", inp)
+	c.passed
+	c.message == "no edge cases set (gate.edgeCases)"
+}
