@@ -221,6 +221,9 @@ func parallel(n, workers int, fn func(i int, buf *[]float64)) {
 // finiteValues collects c's finite non-null values into buf, sorted, and
 // counts what it left out.
 func finiteValues(c *dataset.Column, buf *[]float64) (vals []float64, nulls, nonFinite int) {
+	if cap(*buf) < len(c.Floats) {
+		*buf = make([]float64, 0, len(c.Floats))
+	}
 	vals = (*buf)[:0]
 	for i, v := range c.Floats {
 		switch {
