@@ -29,6 +29,14 @@ const Threshold = 0.5
 // average_precision_score, log loss, Brier score, and accuracy, precision, recall
 // and F1 with rows predicted positive at score >= Threshold.
 func Binary(pos []bool, score []float64) (Metrics, []string) {
+	return BinaryRanked(pos, score, nil)
+}
+
+// BinaryRanked is Binary with the rows already ranked: order lists the indices of
+// score from the highest score to the lowest (as OrderDesc returns), or is nil.
+// Scoring many subsets of one ranking (segments) then needs one sort, not one per
+// subset.
+func BinaryRanked(pos []bool, score []float64, order []int32) (Metrics, []string) {
 	m := Metrics{}
 	var notes []string
 	n := len(pos)
@@ -83,7 +91,10 @@ func Binary(pos []bool, score []float64) (Metrics, []string) {
 		notes = append(notes, "auc and prAuc are undefined: only one class is present")
 		return m, notes
 	}
-	auc, ap := rankMetrics(pos, score)
+	if order == nil {
+		order = OrderDesc(score)
+	}
+	auc, ap := rankMetrics(pos, score, order)
 	m[AUC], m[PRAUC] = auc, ap
 	return m, notes
 }
@@ -98,8 +109,7 @@ func ratio(a, b int) float64 {
 // rankMetrics returns AUC ROC and average precision. Rows are sorted by score,
 // descending; tied scores form one threshold, so ties count half as in
 // scikit-learn's trapezoidal roc_auc_score.
-func rankMetrics(pos []bool, score []float64) (auc, ap float64) {
-	order := sortedDesc(score)
+func rankMetrics(pos []bool, score []float64, order []int32) (auc, ap float64) {
 	var totalPos int
 	for _, y := range pos {
 		if y {
@@ -128,22 +138,75 @@ func rankMetrics(pos []bool, score []float64) (auc, ap float64) {
 	return auc, ap
 }
 
-// sortedDesc returns the row indices ordered by score, highest first.
-func sortedDesc(score []float64) []int32 {
-	type kv struct {
-		s float64
-		i int32
-	}
-	pairs := make([]kv, len(score))
+// OrderDesc returns the indices of score ordered from the highest score to the
+// lowest; the order among equal scores is unspecified. Scores must not be NaN.
+// Large inputs are radix sorted on the scores' bits (linear time).
+func OrderDesc(score []float64) []int32 {
+	n := len(score)
+	keys := make([]uint64, n)
+	idx := make([]int32, n)
 	for i, s := range score {
-		pairs[i] = kv{s, int32(i)}
+		keys[i] = descKey(s)
+		idx[i] = int32(i)
 	}
-	slices.SortFunc(pairs, func(a, b kv) int { return cmp.Compare(b.s, a.s) })
-	order := make([]int32, len(pairs))
-	for i, p := range pairs {
-		order[i] = p.i
+	if n < 1<<12 {
+		type kv struct {
+			k uint64
+			i int32
+		}
+		pairs := make([]kv, n)
+		for i := range pairs {
+			pairs[i] = kv{keys[i], int32(i)}
+		}
+		slices.SortFunc(pairs, func(a, b kv) int { return cmp.Compare(a.k, b.k) })
+		for i, p := range pairs {
+			idx[i] = p.i
+		}
+		return idx
 	}
-	return order
+	// LSD radix sort, 16 bits a pass; a pass whose digit is the same for every
+	// key (the low mantissa bits of float32 scores) is skipped.
+	tmpK := make([]uint64, n)
+	tmpI := make([]int32, n)
+	count := make([]int, 1<<16)
+	for shift := uint(0); shift < 64; shift += 16 {
+		clear(count)
+		for _, k := range keys {
+			count[(k>>shift)&0xffff]++
+		}
+		if count[(keys[0]>>shift)&0xffff] == n {
+			continue
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i, k := range keys {
+			d := (k >> shift) & 0xffff
+			j := count[d]
+			count[d]++
+			tmpK[j], tmpI[j] = k, idx[i]
+		}
+		keys, tmpK = tmpK, keys
+		idx, tmpI = tmpI, idx
+	}
+	return idx
+}
+
+// descKey maps a score to a key whose ascending order is the scores' descending
+// order (IEEE 754 bits, sign-adjusted, inverted; -0 is 0).
+func descKey(s float64) uint64 {
+	if s == 0 {
+		s = 0
+	}
+	b := math.Float64bits(s)
+	if b>>63 == 1 {
+		b = ^b
+	} else {
+		b |= 1 << 63
+	}
+	return ^b
 }
 
 // Multiclass scores a classifier over k classes: y[i] and pred[i] are class

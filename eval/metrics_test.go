@@ -107,3 +107,72 @@ func TestBinaryUndefined(t *testing.T) {
 		})
 	}
 }
+
+func TestOrderDesc(t *testing.T) {
+	for _, n := range []int{0, 1, 5, 100, 5000, 70000} {
+		score := make([]float64, n)
+		for i := range score {
+			// ties, negatives, zeros of both signs, float32 values
+			switch i % 7 {
+			case 0:
+				score[i] = float64(float32(math.Sin(float64(i))))
+			case 1:
+				score[i] = math.Copysign(0, -1)
+			case 2:
+				score[i] = 0.5
+			default:
+				score[i] = math.Cos(float64(i)) * 1e3
+			}
+		}
+		order := OrderDesc(score)
+		if len(order) != n {
+			t.Fatalf("n=%d: %d indices", n, len(order))
+		}
+		seen := make([]bool, n)
+		for i, j := range order {
+			if seen[j] {
+				t.Fatalf("n=%d: index %d twice", n, j)
+			}
+			seen[j] = true
+			if i > 0 && score[order[i-1]] < score[j] {
+				t.Fatalf("n=%d: position %d: %v before %v", n, i, score[order[i-1]], score[j])
+			}
+		}
+	}
+}
+
+// A large input takes the radix path and must give the same metrics as a small
+// one sorted by comparison.
+func TestBinaryLargeMatchesSmall(t *testing.T) {
+	n := 20000
+	pos := make([]bool, n)
+	score := make([]float64, n)
+	for i := range n {
+		pos[i] = i%3 == 0
+		score[i] = float64(float32(math.Round(10*(0.5+0.3*math.Sin(float64(i))+0.2*b2f(pos[i]))) / 10))
+	}
+	big, _ := Binary(pos, score)
+	// the same rows, scored through the comparison sort in chunks that keep ties
+	small, _ := BinaryRanked(pos, score, sortByComparison(score))
+	for k, v := range small {
+		if math.Abs(big[k]-v) > 1e-12 {
+			t.Errorf("%s: radix %v, comparison %v", k, big[k], v)
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func sortByComparison(score []float64) []int32 {
+	idx := make([]int32, len(score))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
+	return idx
+}

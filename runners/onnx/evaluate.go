@@ -59,9 +59,11 @@ type EvalOptions struct {
 	Progress func(done, total int)
 }
 
-// evalStats are timings a benchmark reads: time inside onnxruntime and in total.
+// evalStats are timings a benchmark reads: inside onnxruntime and in total, as
+// wall time and as CPU time (onnxruntime's calling thread; the whole process).
 type evalStats struct {
-	runtime, predict, total time.Duration
+	runtime                  runTime
+	predict, total, totalCPU time.Duration
 }
 
 // Evaluate predicts over f and scores the predictions against opts.Target.
@@ -72,7 +74,7 @@ func Evaluate(m *Model, f *dataset.Frame, opts EvalOptions) (*eval.Report, error
 
 func evaluate(m *Model, f *dataset.Frame, opts EvalOptions) (*eval.Report, evalStats, error) {
 	var st evalStats
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	if f == nil || f.Rows == 0 {
 		return nil, st, errors.New("evaluate: the data has no rows")
 	}
@@ -132,12 +134,13 @@ func evaluate(m *Model, f *dataset.Frame, opts EvalOptions) (*eval.Report, evalS
 	for _, name := range opts.Segments {
 		codes, levels := segmentCodes(f.Col(name))
 		segs := map[string]eval.Segment{}
-		for _, g := range eval.TopGroups(codes, levels, opts.TopSegments) {
-			mt, notes := sc.metrics(g.Rows)
-			for _, n := range notes {
+		groups := eval.TopGroups(codes, levels, opts.TopSegments)
+		for i, r := range sc.groupMetrics(groups) {
+			g := groups[i]
+			for _, n := range r.notes {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("segment %s=%s: %s", name, g.Value, n))
 			}
-			segs[g.Value] = eval.Segment{Rows: len(g.Rows), Metrics: mt}
+			segs[g.Value] = eval.Segment{Rows: len(g.Rows), Metrics: r.metrics}
 		}
 		if rep.Segments == nil {
 			rep.Segments = map[string]map[string]eval.Segment{}
@@ -158,7 +161,7 @@ func evaluate(m *Model, f *dataset.Frame, opts EvalOptions) (*eval.Report, evalS
 	}
 	rep.MemoryMB = round(float64(m.ResidentBytes())/(1<<20), 2)
 	rep.Clean()
-	st.total = time.Since(start)
+	st.total, st.totalCPU = time.Since(start), processCPU()-cpu0
 	return rep, st, nil
 }
 
@@ -193,6 +196,7 @@ type scorer struct {
 	// binary
 	pos    []bool
 	scores []float64
+	order  []int32 // rows by descending score, once needed
 	// multiclass
 	y, pred []int
 	proba   [][]float64
@@ -376,7 +380,7 @@ func (sc *scorer) metrics(rows []int) (eval.Metrics, []string) {
 	switch sc.task {
 	case spec.TaskBinary:
 		if rows == nil {
-			return eval.Binary(sc.pos, sc.scores)
+			return eval.BinaryRanked(sc.pos, sc.scores, sc.ranking())
 		}
 		return eval.Binary(gather(sc.pos, rows), gather(sc.scores, rows))
 	case spec.TaskMulticlass:
@@ -394,6 +398,49 @@ func (sc *scorer) metrics(rows []int) (eval.Metrics, []string) {
 		}
 		return eval.Regression(gather(sc.yv, rows), gather(sc.value, rows))
 	}
+}
+
+// ranking is every row ordered by score, sorted once.
+func (sc *scorer) ranking() []int32 {
+	if sc.order == nil {
+		sc.order = eval.OrderDesc(sc.scores)
+	}
+	return sc.order
+}
+
+type groupResult struct {
+	metrics eval.Metrics
+	notes   []string
+}
+
+// groupMetrics scores each group (disjoint rows in ascending order). A binary
+// task ranks each group by filtering the ranking of all rows, without sorting again.
+func (sc *scorer) groupMetrics(groups []eval.Group) []groupResult {
+	out := make([]groupResult, len(groups))
+	if sc.task != spec.TaskBinary {
+		for i, g := range groups {
+			out[i].metrics, out[i].notes = sc.metrics(g.Rows)
+		}
+		return out
+	}
+	n := len(sc.pos)
+	local := make([]int32, n)
+	gid := make([]int32, n)
+	orders := make([][]int32, len(groups))
+	for g, grp := range groups {
+		for li, r := range grp.Rows {
+			local[r], gid[r] = int32(li), int32(g)
+		}
+		orders[g] = make([]int32, 0, len(grp.Rows))
+	}
+	for _, r := range sc.ranking() {
+		g := gid[r]
+		orders[g] = append(orders[g], local[r])
+	}
+	for i, g := range groups {
+		out[i].metrics, out[i].notes = eval.BinaryRanked(gather(sc.pos, g.Rows), gather(sc.scores, g.Rows), orders[i])
+	}
+	return out
 }
 
 func gather[T any](xs []T, rows []int) []T {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -263,13 +264,18 @@ func (m *Model) Run(inputs []Tensor) ([]Tensor, error) {
 	return outs, err
 }
 
+// runTime is time spent inside onnxruntime: wall clock and the calling thread's CPU.
+type runTime struct{ wall, cpu time.Duration }
+
+func (r *runTime) add(o runTime) { r.wall += o.wall; r.cpu += o.cpu }
+
 // run runs the session on prepared input values (in m.inputs order) and converts
 // the outputs to Tensors. It also returns the time spent inside onnxruntime.
-func (m *Model) run(values []ort.Value) ([]Tensor, time.Duration, error) {
+func (m *Model) run(values []ort.Value) ([]Tensor, runTime, error) {
 	m.closeMu.RLock()
 	defer m.closeMu.RUnlock()
 	if m.closed {
-		return nil, 0, fmt.Errorf("run: model is closed")
+		return nil, runTime{}, fmt.Errorf("run: model is closed")
 	}
 	outs := make([]ort.Value, len(m.outputs))
 	defer func() {
@@ -279,16 +285,21 @@ func (m *Model) run(values []ort.Value) ([]Tensor, time.Duration, error) {
 			}
 		}
 	}()
-	start := time.Now()
-	if err := m.sess.Run(values, outs); err != nil {
-		return nil, 0, fmt.Errorf("onnxruntime: %w", err)
+	// The goroutine stays on its thread so the thread's CPU clock measures the
+	// run (all of it when onnxruntime runs single-threaded).
+	runtime.LockOSThread()
+	start, cpu0 := time.Now(), threadCPU()
+	err := m.sess.Run(values, outs)
+	took := runTime{wall: time.Since(start), cpu: threadCPU() - cpu0}
+	runtime.UnlockOSThread()
+	if err != nil {
+		return nil, runTime{}, fmt.Errorf("onnxruntime: %w", err)
 	}
-	took := time.Since(start)
 	res := make([]Tensor, len(outs))
 	for i, v := range outs {
 		t, err := fromValue(v)
 		if err != nil {
-			return nil, 0, fmt.Errorf("output %q: %w", m.outputs[i].Name, err)
+			return nil, runTime{}, fmt.Errorf("output %q: %w", m.outputs[i].Name, err)
 		}
 		t.Name = m.outputs[i].Name
 		res[i] = t

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -32,7 +31,7 @@ type Prediction struct {
 	// they were imputed when PredictOptions.Impute is set. Nil when there are none.
 	NonFinite map[string]int
 
-	runtime time.Duration // spent inside onnxruntime
+	runtime runTime // spent inside onnxruntime
 }
 
 // DefaultChunkRows is how many rows Predict hands onnxruntime at a time.
@@ -87,6 +86,27 @@ type predictPlan struct {
 	impute   map[*dataset.Column]float64
 	nonFin   map[string]int
 	classes  []string // from metadata or the graph, before any output is seen
+	cstrs    map[*dataset.Column]levelStrings
+}
+
+// levelStrings returns c's levels as C strings, made once per predict.
+func (p *predictPlan) levelStrings(c *dataset.Column) levelStrings {
+	if ls, ok := p.cstrs[c]; ok {
+		return ls
+	}
+	if p.cstrs == nil {
+		p.cstrs = map[*dataset.Column]levelStrings{}
+	}
+	ls := newLevelStrings(c.Levels)
+	p.cstrs[c] = ls
+	return ls
+}
+
+func (p *predictPlan) freeStrings() {
+	for c, ls := range p.cstrs {
+		ls.free()
+		delete(p.cstrs, c)
+	}
 }
 
 // plan matches the frame's columns to the model's inputs and counts non-finite
@@ -343,17 +363,22 @@ func (p *predictPlan) column(fd feed, shape ort.Shape, lo, hi int) (ort.Value, e
 	c := fd.cols[0]
 	n := hi - lo
 	if fd.info.Type == "string" {
-		data := make([]string, n)
-		for i := range data {
-			if k := c.Codes[lo+i]; k >= 0 {
-				data[i] = c.Levels[k]
-			}
-		}
 		st, err := ort.NewStringTensor(shape)
 		if err != nil {
 			return nil, err
 		}
-		if err := st.SetContents(data); err != nil {
+		if n >= len(c.Levels) && capi() {
+			err = fillCodes(st, p.levelStrings(c), c.Codes[lo:hi])
+		} else {
+			data := make([]string, n)
+			for i := range data {
+				if k := c.Codes[lo+i]; k >= 0 {
+					data[i] = c.Levels[k]
+				}
+			}
+			err = st.SetContents(data)
+		}
+		if err != nil {
 			st.Destroy()
 			return nil, err
 		}
@@ -438,6 +463,7 @@ func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
 	}
 	N := p.f.Rows
 	pred := &Prediction{NonFinite: p.nonFin}
+	defer p.freeStrings()
 	var (
 		roles   outputRoles
 		flat    []float64 // proba backing, N × C
@@ -452,7 +478,7 @@ func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
 			return nil, fmt.Errorf("predict: %w", err)
 		}
 		outs, took, err := p.m.run(vals)
-		pred.runtime += took
+		pred.runtime.add(took)
 		for _, v := range vals {
 			v.Destroy()
 		}
