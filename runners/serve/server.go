@@ -572,8 +572,12 @@ type logPayload struct {
 
 var _ store.Payload = (*logPayload)(nil)
 
-func (p *logPayload) AppendInputs(dst []byte, row int) []byte  { return appendRow(dst, p.in, row, p.rows) }
-func (p *logPayload) AppendOutputs(dst []byte, row int) []byte { return appendRow(dst, p.out, row, p.rows) }
+func (p *logPayload) AppendInputs(dst []byte, row int) []byte {
+	return appendRow(dst, p.in, row, p.rows)
+}
+func (p *logPayload) AppendOutputs(dst []byte, row int) []byte {
+	return appendRow(dst, p.out, row, p.rows)
+}
 
 // appendRow appends {"name": value-or-array, ...} for one row. A tensor whose
 // first dim is not the batch's rows is logged whole with every row.
