@@ -8,8 +8,11 @@ import (
 )
 
 // Removed built-ins, and why. User policies come from pull requests: they may not
-// reach the network, read the process's environment, or depend on the clock or on
-// randomness (a decision must replay to the same verdict from its stored input).
+// reach the network, read the process's environment, depend on the clock or on
+// randomness (a decision must replay to the same verdict from its stored input),
+// or allocate without bound (the time limit bounds CPU, nothing bounds memory).
+// Without numbers.range a policy's work is polynomial in the input, whose size is
+// limited.
 var removedBuiltins = []struct{ name, why string }{
 	{"http.send", "network"},
 	{"net.", "network (net.lookup_ip_addr resolves names; net.cidr_expand can exhaust memory)"},
@@ -20,6 +23,7 @@ var removedBuiltins = []struct{ name, why string }{
 	{"uuid.rfc4122", "randomness"},
 	{"io.jwt.", "decode_verify reads the clock, signing uses randomness; no use in a gate"},
 	{"crypto.x509.parse_and_verify_certificates", "verification reads the clock"},
+	{"numbers.range", "builds the whole range in memory: a policy could exhaust memory before the time limit"},
 }
 
 // RemovedBuiltins lists the built-in functions user policies may not call, each
