@@ -108,7 +108,7 @@ func (l *loader) walk() {
 			}
 			return nil
 		}
-		ext := path.Ext(p)
+		ext := strings.ToLower(path.Ext(p))
 		if (ext != ".yaml" && ext != ".yml") || !d.Type().IsRegular() {
 			return nil
 		}
@@ -119,25 +119,33 @@ func (l *loader) walk() {
 		l.errs.Add(Source{}, "cannot read the tree: %v", err)
 		return
 	}
-	// Reading and parsing dominate; files are independent, so they go in parallel
-	// and are merged in walk order, which keeps the result deterministic.
+	// Parsing dominates, and documents are independent: files are parsed in
+	// parallel and merged in walk order, which keeps the result deterministic. The
+	// tree itself is read from this goroutine only, since an fs.FS (a git tree, say)
+	// need not be safe for concurrent use.
+	type job struct {
+		i    int
+		data []byte
+		err  error
+	}
 	results := make([]fileResult, len(files))
 	workers := min(runtime.GOMAXPROCS(0), 8, len(files))
-	next := make(chan int)
+	jobs := make(chan job, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				results[i].read(l.fsys, files[i])
+			for j := range jobs {
+				results[j.i].parseFile(files[j.i], j.data, j.err)
 			}
 		}()
 	}
-	for i := range files {
-		next <- i
+	for i, p := range files {
+		data, err := readFile(l.fsys, p)
+		jobs <- job{i, data, err}
 	}
-	close(next)
+	close(jobs)
 	wg.Wait()
 	for _, r := range results {
 		l.errs = append(l.errs, r.errs...)
@@ -175,8 +183,7 @@ func unwrapPath(err error) error {
 // fails to parse (templates, say) is not ferry's business.
 var marker = []byte("ferry.dev/")
 
-func (r *fileResult) read(fsys fs.FS, p string) {
-	data, err := readFile(fsys, p)
+func (r *fileResult) parseFile(p string, data []byte, err error) {
 	if err != nil {
 		r.errs.Add(Source{File: p}, "%v", err)
 		return
