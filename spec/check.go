@@ -134,6 +134,7 @@ var (
 	githubRepoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	authorRE     = regexp.MustCompile(`^[^<>]+ <[^<>\s]+@[^<>\s]+>$`)
 	digestRE     = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 func (c *checker) project(p *Project) {
@@ -155,6 +156,9 @@ func (c *checker) project(p *Project) {
 		if u, err := url.Parse(ps.Runtime.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			c.errf(p, "spec.runtime.url", "invalid runtime URL %q (want http://host:port)", ps.Runtime.URL)
 		}
+	}
+	if !envNameRE.MatchString(ps.Runtime.TokenEnv) {
+		c.errf(p, "spec.runtime.tokenEnv", "invalid environment variable name %q", ps.Runtime.TokenEnv)
 	}
 	if ps.Runtime.Namespace != "" && ps.Runtime.Kind != RuntimeKServe {
 		c.errf(p, "spec.runtime.namespace", "namespace applies only to runtime kind kserve")

@@ -412,7 +412,7 @@ func (d *decoder) generic(n *yaml.Node, path string, depth int) any {
 		m := map[string]any{}
 		d.entries(n, path, depth, func(key string, k, val *yaml.Node) {
 			p := join(path, key)
-			d.pos[p] = d.src(val)
+			d.pos[p] = d.src(k)
 			m[key] = d.generic(val, p, depth+1)
 		})
 		return m

@@ -5,7 +5,12 @@
 //
 // [Load] walks an [fs.FS] — a working directory through [LoadDir], or a git tree at
 // any revision — and decodes every YAML document whose apiVersion is ferry.dev/v1.
-// Other YAML is ignored, so specs can sit beside workflows and Kubernetes manifests.
+// Other YAML is ignored, so specs can sit beside workflows and Kubernetes manifests:
+// a file that is not valid YAML or not UTF-8 is reported only when it mentions
+// ferry.dev/ (a Helm template is not ferry's business). Load does not enter .git,
+// .ferry or node_modules, does not follow symlinked YAML files, and refuses YAML
+// files over MaxFileSize. Files are parsed in parallel; the fs.FS is only ever
+// used from the calling goroutine.
 //
 // Decoding is strict and walks yaml.v3 nodes by reflection over the Go types, so
 // every problem carries its path:line:col: unknown fields (with the allowed ones),

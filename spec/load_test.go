@@ -235,6 +235,11 @@ func TestLoadTable(t *testing.T) {
 			},
 		},
 		{
+			name:  "token env",
+			files: map[string]string{"ferry.yaml": "apiVersion: ferry.dev/v1\nkind: Project\nmetadata: {name: p}\nspec: {runtime: {tokenEnv: $TOKEN}}\n"},
+			want:  []string{`ferry.yaml:4:28: spec.runtime.tokenEnv: invalid environment variable name "$TOKEN"`},
+		},
+		{
 			name:  "no project",
 			files: map[string]string{"ferry.yaml": ""},
 			want:  []string{`ferry.yaml: no Project: the repository root needs ferry.yaml with kind: Project (ferry init creates one)`},
