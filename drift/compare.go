@@ -515,3 +515,19 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// ConfigFromMonitor turns a Monitor's feature and prediction tests into a
+// Config, for the monitor runner.
+func ConfigFromMonitor(m spec.MonitorSpec) Config {
+	c := Config{Default: TestFromSpec(m.Features.Default)}
+	if len(m.Features.Overrides) > 0 {
+		c.Overrides = make(map[string]Test, len(m.Features.Overrides))
+		for name, t := range m.Features.Overrides {
+			c.Overrides[name] = TestFromSpec(t)
+		}
+	}
+	if m.Prediction != nil {
+		c.Prediction = TestFromSpec(*m.Prediction)
+	}
+	return c
+}

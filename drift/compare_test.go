@@ -352,3 +352,24 @@ func TestSelectFeatures(t *testing.T) {
 		t.Errorf("unknown column: %v", err)
 	}
 }
+
+func TestConfigFromMonitor(t *testing.T) {
+	th, pv, js := 0.3, 0.05, 0.1
+	m := spec.MonitorSpec{
+		Features: spec.FeatureTests{
+			Default:   spec.DriftTest{Test: spec.TestPSI, Threshold: &th},
+			Overrides: map[string]spec.DriftTest{"distance": {Test: spec.TestKS, PValue: &pv}},
+		},
+		Prediction: &spec.DriftTest{Test: spec.TestJS, Threshold: &js},
+	}
+	c := ConfigFromMonitor(m)
+	if c.Default != (Test{"psi", 0.3}) || c.Overrides["distance"] != (Test{"ks", 0.05}) || c.Prediction != (Test{"js", 0.1}) {
+		t.Errorf("config = %+v", c)
+	}
+	if got := c.testFor("distance"); got.Name != "ks" {
+		t.Errorf("distance takes %v", got)
+	}
+	if got := c.testFor("delay"); got.Name != "psi" {
+		t.Errorf("delay takes %v", got)
+	}
+}
