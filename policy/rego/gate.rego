@@ -267,22 +267,22 @@ checks contains {
 # a user rule can (see examples/policies/segments.rego).
 
 segment_regressions contains regression(key, column, val, c, p, tol) if {
-	some key, tol in tolerances
+	some [key, column, val, c, p, tol] in segment_comparisons
 	not lower_is_better[key]
-	some [column, val, c, p] in segment_pairs(key)
 	p - c > tol
 }
 
 segment_regressions contains regression(key, column, val, c, p, tol) if {
-	some key, tol in tolerances
+	some [key, column, val, c, p, tol] in segment_comparisons
 	lower_is_better[key]
-	some [column, val, c, p] in segment_pairs(key)
 	c - p > tol
 }
 
-# segment_pairs(key) is [column, value, candidate, production] for every segment
-# both reports have key for.
-segment_pairs(key) := [[column, val, c, p] |
+# segment_comparisons is [metric, column, value, candidate, production,
+# tolerance] for every segment metric with a tolerance that both reports have.
+segment_comparisons := [[key, column, val, c, p, tol] |
+	has_production
+	some key, tol in tolerances
 	some column, vals in object.get(input.candidate, "segments", {})
 	some val, seg in vals
 	c := seg.metrics[key]
@@ -316,7 +316,7 @@ checks contains {
 	"message": sprintf("%s within tolerance %v in all %d segments compared with production", [key, tol, n]),
 } if {
 	some key, tol in tolerances
-	n := count(segment_pairs(key))
+	n := count([1 | some x in segment_comparisons; x[0] == key])
 	n > 0
 	not regressed_metric(key)
 }
