@@ -237,7 +237,10 @@ func newScorer(task spec.Task, target *dataset.Column, p *Prediction, positive s
 		return nil, err
 	}
 	if task == spec.TaskMulticlass {
-		sc.y, sc.k, sc.proba = y, len(classes), p.Proba
+		sc.y, sc.k, sc.proba = make([]int, len(y)), len(classes), p.Proba
+		for i, c := range y {
+			sc.y[i] = int(c)
+		}
 		sc.pred = make([]int, len(y))
 		idx := labelIndex(classes)
 		for i := range sc.pred {
@@ -251,7 +254,7 @@ func newScorer(task spec.Task, target *dataset.Column, p *Prediction, positive s
 		}
 		return sc, nil
 	}
-	sc.positive = 1
+	sc.positive = 1 // index into classes
 	if positive != "" {
 		switch {
 		case sameValue(positive, classes[1]):
@@ -263,7 +266,7 @@ func newScorer(task spec.Task, target *dataset.Column, p *Prediction, positive s
 	}
 	sc.pos = make([]bool, len(y))
 	for i, c := range y {
-		sc.pos[i] = c == sc.positive
+		sc.pos[i] = int(c) == sc.positive
 	}
 	switch {
 	case p.Proba != nil:
@@ -313,20 +316,20 @@ func parseLabelNumber(s string) (float64, error) {
 
 // targetIndex maps every target value to the index of its class, naming the
 // values the model does not predict.
-func targetIndex(target *dataset.Column, classes []string) ([]int, error) {
+func targetIndex(target *dataset.Column, classes []string) ([]int32, error) {
 	n := target.Len()
-	y := make([]int, n)
+	y := make([]int32, n)
 	unknown := map[string]int{}
-	lookup := func(v string) int {
+	lookup := func(v string) int32 {
 		for i, c := range classes {
 			if sameValue(v, c) {
-				return i
+				return int32(i)
 			}
 		}
 		return -1
 	}
 	if target.Type == dataset.Category {
-		perLevel := make([]int, len(target.Levels))
+		perLevel := make([]int32, len(target.Levels))
 		for i, l := range target.Levels {
 			perLevel[i] = lookup(l)
 		}
@@ -337,12 +340,29 @@ func targetIndex(target *dataset.Column, classes []string) ([]int, error) {
 			}
 		}
 	} else {
-		cache := map[float64]int{}
+		// targets hold few distinct values: remember the last ones before a map
+		var lastV [4]float64
+		var lastJ [4]int32
+		seen := 0
+		cache := map[float64]int32{}
 		for i, v := range target.Floats {
-			j, ok := cache[v]
-			if !ok {
-				j = lookup(strconv.FormatFloat(v, 'g', -1, 64))
-				cache[v] = j
+			j, hit := int32(-1), false
+			for k := 0; k < seen; k++ {
+				if lastV[k] == v {
+					j, hit = lastJ[k], true
+					break
+				}
+			}
+			if !hit {
+				var ok bool
+				if j, ok = cache[v]; !ok {
+					j = lookup(strconv.FormatFloat(v, 'g', -1, 64))
+					cache[v] = j
+				}
+				if seen < len(lastV) {
+					lastV[seen], lastJ[seen] = v, j
+					seen++
+				}
 			}
 			y[i] = j
 			if j < 0 {

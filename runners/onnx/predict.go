@@ -75,6 +75,8 @@ type feed struct {
 	cols []*dataset.Column
 	// rank1 inputs take [n] instead of [n,1] (per-column only).
 	rank1 bool
+	// matrix inputs take all cols as one [n,F] tensor.
+	matrix bool
 }
 
 type predictPlan struct {
@@ -87,6 +89,7 @@ type predictPlan struct {
 	nonFin   map[string]int
 	classes  []string // from metadata or the graph, before any output is seen
 	cstrs    map[*dataset.Column]levelStrings
+	inputs   []input
 }
 
 // levelStrings returns c's levels as C strings, made once per predict.
@@ -138,7 +141,7 @@ func (m *Model) plan(f *dataset.Frame, opts PredictOptions) (*predictPlan, error
 			problems = append(problems, fmt.Sprintf("input %q takes %d features, the data gives %d (%s); list them in the model's metadata \"features\"",
 				in.Name, w, len(order), strings.Join(order, ", ")))
 		}
-		fd := feed{info: in}
+		fd := feed{info: in, matrix: true}
 		p.features = order
 		for _, name := range order {
 			c := f.Col(name)
@@ -287,37 +290,47 @@ func (m *Model) declaredClasses() []string {
 	return m.proto.classLabels
 }
 
-// values builds the onnxruntime inputs for rows [lo, hi).
+// input is one model input's onnxruntime value and the Go memory behind it. A
+// value is reused for every chunk of the same length: the next chunk overwrites
+// its memory (numbers) or its strings (FillStringTensor) in place.
+type input struct {
+	n     int
+	value ort.Value
+	f32   []float32
+	f64   []float64
+	i64   []int64
+	i32   []int32
+	bools []bool
+}
+
+func (in *input) destroy() {
+	if in.value != nil {
+		in.value.Destroy()
+		in.value = nil
+	}
+}
+
+// values fills the onnxruntime inputs with rows [lo, hi). The values belong to
+// the plan; freeInputs releases them.
 func (p *predictPlan) values(lo, hi int) ([]ort.Value, error) {
-	n := hi - lo
+	if p.inputs == nil {
+		p.inputs = make([]input, len(p.feeds))
+	}
 	vals := make([]ort.Value, len(p.feeds))
-	ok := false
-	defer func() {
-		if !ok {
-			for _, v := range vals {
-				if v != nil {
-					v.Destroy()
-				}
-			}
-		}
-	}()
 	for i, fd := range p.feeds {
-		var err error
-		if len(fd.cols) != 1 || fd.info.Shape[len(fd.info.Shape)-1] != 1 && fd.info.Name != fd.cols[0].Name {
-			vals[i], err = p.matrix(fd, lo, hi)
-		} else {
-			shape := ort.NewShape(int64(n), 1)
-			if fd.rank1 {
-				shape = ort.NewShape(int64(n))
-			}
-			vals[i], err = p.column(fd, shape, lo, hi)
-		}
-		if err != nil {
+		if err := p.fillInput(&p.inputs[i], fd, lo, hi); err != nil {
 			return nil, fmt.Errorf("input %q: %w", fd.info.Name, err)
 		}
+		vals[i] = p.inputs[i].value
 	}
-	ok = true
 	return vals, nil
+}
+
+func (p *predictPlan) freeInputs() {
+	for i := range p.inputs {
+		p.inputs[i].destroy()
+	}
+	p.inputs = nil
 }
 
 func (p *predictPlan) fill(c *dataset.Column, i int) float64 {
@@ -328,103 +341,137 @@ func (p *predictPlan) fill(c *dataset.Column, i int) float64 {
 	return v
 }
 
-func (p *predictPlan) matrix(fd feed, lo, hi int) (ort.Value, error) {
-	n, w := hi-lo, len(fd.cols)
-	shape := ort.NewShape(int64(n), int64(w))
-	if fd.info.Type == "double" {
-		data := make([]float64, n*w)
+func (p *predictPlan) fillInput(in *input, fd feed, lo, hi int) error {
+	n := hi - lo
+	fresh := in.value == nil || in.n != n
+	if fresh {
+		in.destroy()
+		*in = input{n: n}
+	}
+	var shape ort.Shape
+	switch {
+	case fd.matrix:
+		shape = ort.NewShape(int64(n), int64(len(fd.cols)))
+	case fd.rank1:
+		shape = ort.NewShape(int64(n))
+	default:
+		shape = ort.NewShape(int64(n), 1)
+	}
+	if fd.info.Type == "string" {
+		return p.fillStrings(in, fresh, shape, fd.cols[0], lo, hi)
+	}
+	w := len(fd.cols)
+	// make allocates the Go memory once; the tensor wraps it.
+	switch fd.info.Type {
+	case "float":
+		if fresh {
+			in.f32 = make([]float32, n*w)
+		}
 		for j, c := range fd.cols {
 			_, bad := p.impute[c]
-			for i := 0; i < n; i++ {
-				v := c.Floats[lo+i]
+			for i, v := range c.Floats[lo:hi] {
 				if bad {
 					v = p.fill(c, lo+i)
 				}
-				data[i*w+j] = v
+				in.f32[i*w+j] = float32(v)
 			}
 		}
-		return ort.NewTensor(shape, data)
-	}
-	data := make([]float32, n*w)
-	for j, c := range fd.cols {
+		if fresh {
+			return newTensor(in, shape, in.f32)
+		}
+	case "double":
+		if fresh {
+			in.f64 = make([]float64, n*w)
+		}
+		for j, c := range fd.cols {
+			_, bad := p.impute[c]
+			for i, v := range c.Floats[lo:hi] {
+				if bad {
+					v = p.fill(c, lo+i)
+				}
+				in.f64[i*w+j] = v
+			}
+		}
+		if fresh {
+			return newTensor(in, shape, in.f64)
+		}
+	case "int64", "int32", "bool":
+		c := fd.cols[0]
 		_, bad := p.impute[c]
 		src := c.Floats[lo:hi]
-		for i, v := range src {
+		get := func(i int) float64 {
 			if bad {
-				v = p.fill(c, lo+i)
+				return p.fill(c, lo+i)
 			}
-			data[i*w+j] = float32(v)
+			return src[i]
 		}
+		switch fd.info.Type {
+		case "int64":
+			if fresh {
+				in.i64 = make([]int64, n)
+			}
+			for i := range in.i64 {
+				in.i64[i] = int64(math.Round(get(i)))
+			}
+			if fresh {
+				return newTensor(in, shape, in.i64)
+			}
+		case "int32":
+			if fresh {
+				in.i32 = make([]int32, n)
+			}
+			for i := range in.i32 {
+				in.i32[i] = int32(math.Round(get(i)))
+			}
+			if fresh {
+				return newTensor(in, shape, in.i32)
+			}
+		case "bool":
+			if fresh {
+				in.bools = make([]bool, n)
+			}
+			for i := range in.bools {
+				in.bools[i] = get(i) != 0
+			}
+			if fresh {
+				return newTensor(in, shape, in.bools)
+			}
+		}
+	default:
+		return fmt.Errorf("unsupported input type %s", fd.info.Type)
 	}
-	return ort.NewTensor(shape, data)
+	return nil
 }
 
-func (p *predictPlan) column(fd feed, shape ort.Shape, lo, hi int) (ort.Value, error) {
-	c := fd.cols[0]
+func newTensor[T ort.TensorData](in *input, shape ort.Shape, data []T) error {
+	t, err := ort.NewTensor(shape, data)
+	if err != nil {
+		return err
+	}
+	in.value = t
+	return nil
+}
+
+func (p *predictPlan) fillStrings(in *input, fresh bool, shape ort.Shape, c *dataset.Column, lo, hi int) error {
 	n := hi - lo
-	if fd.info.Type == "string" {
+	if fresh {
 		st, err := ort.NewStringTensor(shape)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if n >= len(c.Levels) && capi() {
-			err = fillCodes(st, p.levelStrings(c), c.Codes[lo:hi])
-		} else {
-			data := make([]string, n)
-			for i := range data {
-				if k := c.Codes[lo+i]; k >= 0 {
-					data[i] = c.Levels[k]
-				}
-			}
-			err = st.SetContents(data)
-		}
-		if err != nil {
-			st.Destroy()
-			return nil, err
-		}
-		return st, nil
+		in.value = st
 	}
-	_, bad := p.impute[c]
-	src := c.Floats[lo:hi]
-	get := func(i int) float64 {
-		if bad {
-			return p.fill(c, lo+i)
-		}
-		return src[i]
+	st := in.value.(*ort.StringTensor)
+	if n >= len(c.Levels) && capi() {
+		return fillCodes(st, p.levelStrings(c), c.Codes[lo:hi])
 	}
-	switch fd.info.Type {
-	case "float":
-		data := make([]float32, n)
-		for i := range data {
-			data[i] = float32(get(i))
+	data := make([]string, n)
+	for i := range data {
+		if k := c.Codes[lo+i]; k >= 0 {
+			data[i] = c.Levels[k]
 		}
-		return ort.NewTensor(shape, data)
-	case "double":
-		data := make([]float64, n)
-		for i := range data {
-			data[i] = get(i)
-		}
-		return ort.NewTensor(shape, data)
-	case "int64":
-		data := make([]int64, n)
-		for i := range data {
-			data[i] = int64(math.Round(get(i)))
-		}
-		return ort.NewTensor(shape, data)
-	case "int32":
-		data := make([]int32, n)
-		for i := range data {
-			data[i] = int32(math.Round(get(i)))
-		}
-		return ort.NewTensor(shape, data)
-	case "bool":
-		data := make([]bool, n)
-		for i := range data {
-			data[i] = get(i) != 0
-		}
-		return ort.NewTensor(shape, data)
 	}
-	return nil, fmt.Errorf("unsupported input type %s", fd.info.Type)
+	return st.SetContents(data)
 }
 
 // outputRoles says which outputs hold probabilities, labels and scores.
@@ -464,6 +511,7 @@ func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
 	N := p.f.Rows
 	pred := &Prediction{NonFinite: p.nonFin}
 	defer p.freeStrings()
+	defer p.freeInputs()
 	var (
 		roles   outputRoles
 		flat    []float64 // proba backing, N × C
@@ -479,9 +527,6 @@ func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
 		}
 		outs, took, err := p.m.run(vals)
 		pred.runtime.add(took)
-		for _, v := range vals {
-			v.Destroy()
-		}
 		if err != nil {
 			return nil, fmt.Errorf("predict rows %d-%d: %w", lo+1, hi, err)
 		}
@@ -622,11 +667,20 @@ func copyColumn(dst []float64, t Tensor) error {
 }
 
 func labels(dst []string, t Tensor, cache map[int64]string) error {
+	var small [16]string // labels of small class numbers, without a map lookup
 	intLabel := func(v int64) string {
+		if v >= 0 && v < int64(len(small)) {
+			if s := small[v]; s != "" {
+				return s
+			}
+		}
 		s, ok := cache[v]
 		if !ok {
 			s = strconv.FormatInt(v, 10)
 			cache[v] = s
+		}
+		if v >= 0 && v < int64(len(small)) {
+			small[v] = s
 		}
 		return s
 	}

@@ -15,6 +15,7 @@ func TestPredictBinary(t *testing.T) {
 		opts                  PredictOptions
 	}{
 		{"percolumn.onnx", "flights.csv", "percolumn.expected.json", PredictOptions{}},
+		{"gbt.onnx", "flights.csv", "gbt.expected.json", PredictOptions{ChunkRows: 100}},
 		{"zipmap.onnx", "weather.csv", "zipmap.expected.json", PredictOptions{ChunkRows: 64}},
 		{"nozipmap.onnx", "weather.csv", "zipmap.expected.json", PredictOptions{ChunkRows: 7}},
 		// columns listed explicitly override the metadata

@@ -19,6 +19,10 @@ beside it as <model>.expected.json so the Go tests compare onnxruntime against t
                    labels -> label string[N], probabilities float[N,3]    (penguins.csv)
   regression.onnx  one input per column of rank 1: temp_min double[N], wind float[N]
                    -> linear -> variable float[N,1]                        (weather.csv)
+  gbt.onnx         the shape of ferry's gradient-boosting models: per-column inputs
+                   (distance float, origin string via LabelEncoder, hour int64)
+                   -> TreeEnsembleRegressor (100 trees, depth 4) -> sigmoid;
+                   outputs label int64[N], probabilities float[N,2]  (flights.csv)
 """
 import csv
 import json
@@ -29,6 +33,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 from sklearn import metrics as M
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 OPSETS = [helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
@@ -131,6 +136,86 @@ def flights(vega):
                     "logloss": M.log_loss(delayed, p.astype(np.float64)),
                     "accuracy": M.accuracy_score(delayed, p >= 0.5),
                     "brier": M.brier_score_loss(delayed, p)}})
+
+
+def gbt(vega):
+    with open(os.path.join(vega, "flights-2k.json")) as f:
+        rows = json.load(f)
+    distance = np.array([r["distance"] for r in rows], dtype=np.float32)
+    origin = [r["origin"] for r in rows]
+    hour = np.array([int(r["date"][11:13]) for r in rows], dtype=np.int64)
+    delayed = np.array([1 if r["delay"] > 15 else 0 for r in rows])
+    levels = sorted(set(origin))
+    code = np.array([levels.index(o) for o in origin], dtype=np.float32)
+    X = np.column_stack([distance, code, hour.astype(np.float32)]).astype(np.float32)
+    clf = GradientBoostingClassifier(n_estimators=100, max_depth=4, learning_rate=0.1,
+                                     random_state=0).fit(X, delayed)
+    attrs = {k: [] for k in ["nodes_treeids", "nodes_nodeids", "nodes_featureids",
+                             "nodes_values", "nodes_modes", "nodes_truenodeids",
+                             "nodes_falsenodeids", "target_treeids", "target_nodeids",
+                             "target_ids", "target_weights"]}
+    for t, est in enumerate(clf.estimators_[:, 0]):
+        tr = est.tree_
+        for n in range(tr.node_count):
+            leaf = tr.children_left[n] == -1
+            attrs["nodes_treeids"].append(t)
+            attrs["nodes_nodeids"].append(n)
+            attrs["nodes_featureids"].append(0 if leaf else int(tr.feature[n]))
+            attrs["nodes_values"].append(0.0 if leaf else float(tr.threshold[n]))
+            attrs["nodes_modes"].append("LEAF" if leaf else "BRANCH_LEQ")
+            attrs["nodes_truenodeids"].append(0 if leaf else int(tr.children_left[n]))
+            attrs["nodes_falsenodeids"].append(0 if leaf else int(tr.children_right[n]))
+            if leaf:
+                attrs["target_treeids"].append(t)
+                attrs["target_nodeids"].append(n)
+                attrs["target_ids"].append(0)
+                attrs["target_weights"].append(float(tr.value[n, 0, 0] * clf.learning_rate))
+    prior = clf.init_.class_prior_[1]
+    base = float(np.log(prior / (1 - prior)))
+    inits = [numpy_helper.from_array(f32([1.0]), "one"),
+             numpy_helper.from_array(f32([0.5]), "half"),
+             numpy_helper.from_array(np.array([-1], dtype=np.int64), "flat")]
+    nodes = [
+        helper.make_node("LabelEncoder", ["origin"], ["code"], domain="ai.onnx.ml",
+                         keys_strings=levels, values_floats=[float(i) for i in range(len(levels))],
+                         default_float=-1.0),
+        helper.make_node("Cast", ["hour"], ["hf"], to=TensorProto.FLOAT),
+        helper.make_node("Concat", ["distance", "code", "hf"], ["x"], axis=1),
+        helper.make_node("TreeEnsembleRegressor", ["x"], ["z"], domain="ai.onnx.ml",
+                         n_targets=1, aggregate_function="SUM", base_values=[base], **attrs),
+        helper.make_node("Sigmoid", ["z"], ["p"]),
+        helper.make_node("Sub", ["one", "p"], ["q"]),
+        helper.make_node("Concat", ["q", "p"], ["probabilities"], axis=1),
+        helper.make_node("Greater", ["p", "half"], ["gt"]),
+        helper.make_node("Cast", ["gt"], ["label2"], to=TensorProto.INT64),
+        helper.make_node("Reshape", ["label2", "flat"], ["label"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "gbt",
+        [helper.make_tensor_value_info("distance", TensorProto.FLOAT, ["N", 1]),
+         helper.make_tensor_value_info("origin", TensorProto.STRING, ["N", 1]),
+         helper.make_tensor_value_info("hour", TensorProto.INT64, ["N", 1])],
+        [helper.make_tensor_value_info("label", TensorProto.INT64, ["N"]),
+         helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 2])],
+        inits)
+    save(helper.make_model(graph, opset_imports=OPSETS), "gbt.onnx",
+         {"task": "binary-classification", "target": "delayed"})
+
+    # expected on flights.csv (its first 600 rows), trees walked as onnxruntime
+    # does: float32 inputs against float32 thresholds
+    thr = np.array(attrs["nodes_values"], dtype=np.float32)
+    def score(x):
+        z = base
+        for est in clf.estimators_[:, 0]:
+            tr = est.tree_
+            n = 0
+            while tr.children_left[n] != -1:
+                n = tr.children_left[n] if x[tr.feature[n]] <= np.float32(tr.threshold[n]) else tr.children_right[n]
+            z += tr.value[n, 0, 0] * clf.learning_rate
+        return z
+    zs = np.array([score(x) for x in X[:600]], dtype=np.float32)
+    p = 1 / (1 + np.exp(-zs.astype(np.float64)))
+    write_expected("gbt.expected.json", {"score": [float(v) for v in p]})
 
 
 def weather(vega):
@@ -250,5 +335,6 @@ def penguins(vega):
 if __name__ == "__main__":
     vega = sys.argv[1] if len(sys.argv) > 1 else "/root/.cache/ferry/vega-datasets-3.2.1"
     flights(vega)
+    gbt(vega)
     weather(vega)
     penguins(vega)
