@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -152,31 +153,53 @@ func jsonError(path string, data []byte, err error) error {
 	return fmt.Errorf("%s:%d:%d: %w", path, line, col, err)
 }
 
+// gateNode finds the gate block in a YAML file: the file's only document when it
+// has no kind, else the spec.gate of its one Model document (nil when that Model
+// has no gate).
+func gateNode(path string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var models []*yaml.Node
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		node := &doc
+		if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
+			node = node.Content[0]
+		}
+		if node.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s:%d:%d: want a gate block or a Model document", path, node.Line, node.Column)
+		}
+		kind := mapValue(node, "kind")
+		if kind == nil {
+			return node, nil // a bare gate block
+		}
+		if kind.Value == string(spec.KindModel) {
+			models = append(models, node)
+		}
+	}
+	switch len(models) {
+	case 0:
+		return nil, fmt.Errorf("%s: no Model document and no gate block", path)
+	case 1:
+		return mapValue(mapValue(models[0], "spec"), "gate"), nil
+	}
+	return nil, fmt.Errorf("%s:%d:%d: %d Model documents: put the one to gate in a file of its own",
+		path, models[1].Line, models[1].Column, len(models))
+}
+
 // readGateParams reads a gate block: the bare block, or a Model document's spec.gate.
 func readGateParams(path string) (spec.Gate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return spec.Gate{}, fmt.Errorf("read gate params: %w", err)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return spec.Gate{}, fmt.Errorf("%s: %w", path, err)
-	}
-	node := &doc
-	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
-		node = node.Content[0]
-	}
-	if node.Kind != yaml.MappingNode {
-		return spec.Gate{}, fmt.Errorf("%s:%d:%d: want a gate block or a Model document", path, node.Line, node.Column)
-	}
-	if mapValue(node, "kind") != nil {
-		if k := mapValue(node, "kind"); k.Value != string(spec.KindModel) {
-			return spec.Gate{}, fmt.Errorf("%s:%d:%d: kind %s has no gate (want a Model)", path, k.Line, k.Column, k.Value)
-		}
-		node = mapValue(mapValue(node, "spec"), "gate")
-		if node == nil {
-			return spec.Gate{}, nil
-		}
+	node, err := gateNode(path, data)
+	if err != nil || node == nil {
+		return spec.Gate{}, err
 	}
 	if node.Kind != yaml.MappingNode {
 		return spec.Gate{}, fmt.Errorf("%s:%d:%d: gate is not a mapping", path, node.Line, node.Column)
