@@ -31,6 +31,9 @@ func Schema(k Kind) (map[string]any, error) {
 	props := s["properties"].(map[string]any)
 	props["apiVersion"] = map[string]any{"const": APIVersion, "description": "Always " + APIVersion + "."}
 	props["kind"] = map[string]any{"const": string(k)}
+	if sp, ok := props["spec"].(map[string]any); ok && sp["description"] == nil {
+		sp["description"] = "The " + string(k) + "'s desired state."
+	}
 	req, _ := s["required"].([]string)
 	s["required"] = append([]string{"apiVersion", "kind"}, req...)
 	s["$schema"] = SchemaDialect
@@ -184,6 +187,28 @@ var fieldDocs = map[string]string{
 	"DriftTest.PValue":           "Drift when the p-value falls under this (ks, chi2), in (0, 1).",
 	"PerformanceTest.Labels":     "File (or URL) of delayed labels.",
 	"PerformanceTest.MaxDrop":    "Largest allowed drop of the metric against the reference.",
+	"PerformanceTest.Metric":     "Metric computed on the labelled predictions, e.g. auc.",
+	"NewDataTrigger.MinRows":     "Rows the dataset must have gained since the last run.",
+	"PerformanceDrop.Metric":     "Metric watched on labelled traffic, e.g. auc.",
+	"PerformanceDrop.Drop":       "Drop from the registered evaluation that triggers retraining.",
+	"Analysis.MinRequests":       "Requests a step must serve before it is judged.",
+	"Analysis.MaxErrorRate":      "Largest share of failed requests, in [0, 1].",
+	"Analysis.MaxLatencyP99Ms":   "Largest 99th-percentile latency, in milliseconds.",
+	"Analysis.MaxPredictionPSI":  "Largest PSI between the canary's and the stable version's predictions.",
+	"Feature.Values":             "The allowed values of a category feature.",
+	"Feature.Nullable":           "Whether nulls are allowed; default true.",
+	"Feature.MaxNullShare":       "Largest share of nulls, in [0, 1].",
+	"Range.From":                 "Inclusive lower bound: a date (YYYY-MM-DD), an RFC 3339 time or a number.",
+	"Range.Before":               "Exclusive upper bound: a date (YYYY-MM-DD), an RFC 3339 time or a number.",
+	"FeatureTests.Default":       "The test every feature gets unless overridden. Default {test: psi, threshold: 0.2}.",
+	"FeatureTests.Overrides":     "Tests for named features.",
+	"DatasetSpec.Format":         "csv, parquet or jsonl; default from the source's extension.",
+	"DatasetSpec.Digest":         "Pins the source bytes (sha256:<hex>); a mismatch is an error.",
+	"GitHubSpec.Repository":      "owner/name.",
+	"DeploymentSpec.Runtime":     "local or kserve; default the project's runtime kind.",
+	"ExperimentSpec.Dataset":     "The dataset to train on; default the model's.",
+	"ExecTrainer.Env":            "Environment variables passed through from ferry's environment.",
+	"RuntimeSpec.TokenEnv":       "Environment variable holding the admin API's bearer token. Default " + DefaultTokenEnv + ".",
 }
 
 // fieldRules are the constraints a schema can state beyond the type. Keys are
@@ -267,6 +292,13 @@ func cleanDoc(s string) string { return strings.Join(strings.Fields(s), " ") }
 func dropSubject(name, doc string) string {
 	for _, verb := range []string{" is ", " are "} {
 		if rest, ok := strings.CutPrefix(doc, name+verb); ok && rest != "" {
+			return strings.ToUpper(rest[:1]) + rest[1:]
+		}
+	}
+	// "Dataset defaults to the Model's." → "Defaults to the Model's."
+	if rest, ok := strings.CutPrefix(doc, name+" "); ok && rest != "" {
+		first, _, _ := strings.Cut(rest, " ")
+		if strings.HasSuffix(first, "s") && !strings.HasSuffix(first, "ss") {
 			return strings.ToUpper(rest[:1]) + rest[1:]
 		}
 	}

@@ -263,3 +263,21 @@ func hasType(typ any, v any) bool {
 	}
 	return false
 }
+
+// Editors show descriptions on hover; a new field without one is a gap in the docs.
+func TestSchemaDescribesEveryField(t *testing.T) {
+	var walk func(s map[string]any, at string)
+	walk = func(s map[string]any, at string) {
+		props, _ := s["properties"].(map[string]any)
+		for name, p := range props {
+			p := p.(map[string]any)
+			if name != "kind" && p["description"] == nil {
+				t.Errorf("%s.%s has no description", at, name)
+			}
+			walk(p, at+"."+name)
+		}
+	}
+	for k, s := range allSchemas(t) {
+		walk(s, string(k))
+	}
+}
