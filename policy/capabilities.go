@@ -15,15 +15,15 @@ import (
 // limited.
 var removedBuiltins = []struct{ name, why string }{
 	{"http.send", "network"},
-	{"net.", "network (net.lookup_ip_addr resolves names; net.cidr_expand can exhaust memory)"},
+	{"net.", "network (DNS); net.cidr_expand can exhaust memory"},
 	{"opa.runtime", "exposes the process's environment and configuration"},
-	{"providers.aws.sign_req", "only useful for network requests; carries credentials"},
+	{"providers.aws.sign_req", "signs network requests with credentials"},
 	{"time.now_ns", "the clock: decisions must replay to the same verdict"},
 	{"rand.intn", "randomness"},
 	{"uuid.rfc4122", "randomness"},
-	{"io.jwt.", "decode_verify reads the clock, signing uses randomness; no use in a gate"},
+	{"io.jwt.", "decode_verify reads the clock, signing is random; no use in a gate"},
 	{"crypto.x509.parse_and_verify_certificates", "verification reads the clock"},
-	{"numbers.range", "builds the whole range in memory: a policy could exhaust memory before the time limit"},
+	{"numbers.range", "builds the range in memory: unbounded before the time limit"},
 }
 
 // RemovedBuiltins lists the built-in functions user policies may not call, each

@@ -64,7 +64,7 @@ type Check struct {
 	Message  string `json:"message"`
 }
 
-// Failed reports whether the check failed with severity deny.
+// Denies reports whether the check failed with severity deny.
 func (c Check) Denies() bool { return !c.Passed && c.Severity == SeverityDeny }
 
 // Decision is the gate's verdict on one input, with everything needed to replay it.

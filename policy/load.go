@@ -62,16 +62,10 @@ func builtinSources(withTests bool) ([]source, error) {
 	return out, nil
 }
 
-// BuiltinTestFS returns the default policy with its Rego tests, for `ferry policy test`.
-func BuiltinTestFS() fs.FS {
-	sub, _ := fs.Sub(builtinFS, "rego")
-	return sub
-}
-
-// ReadSources reads the Rego files named by paths from fsys. A path is a file or
+// readSources reads the Rego files named by paths from fsys. A path is a file or
 // a folder; folders are walked for *.rego files, skipping *_test.rego unless
 // withTests. Paths are slash-separated and relative to fsys's root ("./x" is
-// "x"). Files are returned once each, sorted by path.
+// "x"); a nil fsys reads operating-system paths. Files are returned once each, sorted by path.
 func readSources(fsys fs.FS, paths []string, withTests bool) ([]source, error) {
 	if len(paths) == 0 {
 		return nil, nil

@@ -28,11 +28,29 @@ func newPolicyCmd(e *env) *cobra.Command {
 		Use:   "policy",
 		Short: "Test gate policies and review policy changes",
 		Long: `policy works on the gate's Rego policies: test runs their unit tests with
-coverage, diff shows which stored gate decisions a policy change would flip.`,
+coverage, diff shows which stored gate decisions a policy change would flip.
+
+User policies come from pull requests, so they are untrusted: they are written in
+Rego v1, live in package ferry.gate (or below it), and may not call these
+built-ins:
+
+` + removedBuiltinsHelp(),
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newPolicyTestCmd(e), newPolicyDiffCmd(e))
 	return cmd
+}
+
+func removedBuiltinsHelp() string {
+	var b strings.Builder
+	for _, r := range policy.RemovedBuiltins() {
+		name := r[0]
+		if strings.HasSuffix(name, ".") {
+			name += "*"
+		}
+		fmt.Fprintf(&b, "  %-42s %s\n", name, r[1])
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 func newPolicyTestCmd(e *env) *cobra.Command {
