@@ -55,7 +55,8 @@ Exit codes: 0 allowed, 2 denied, 1 an error (an unreadable file, a missing
 policy path).`,
 		Example: `  ferry eval --model model.onnx --data eval.csv --target delayed --json > candidate.json
   ferry gate --candidate candidate.json --baseline production.json --params models/delay.yaml
-  ferry gate --candidate candidate.json --policy policies --json > decision.json`,
+  ferry gate --candidate candidate.json --policy policies --json > decision.json
+  ferry eval --model model.onnx --data eval.csv --target delayed --json | ferry gate --candidate - --params gate.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if candidate == "" {
@@ -63,11 +64,11 @@ policy path).`,
 			}
 			in := policy.Input{}
 			var err error
-			if in.Candidate, err = readEvalReport(candidate); err != nil {
+			if in.Candidate, err = readEvalReport(e.stdin, candidate); err != nil {
 				return err
 			}
 			if baseline != "" {
-				if in.Production, err = readEvalReport(baseline); err != nil {
+				if in.Production, err = readEvalReport(e.stdin, baseline); err != nil {
 					return err
 				}
 			}
@@ -106,7 +107,7 @@ policy path).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&candidate, "candidate", "", "the candidate's evaluation report (ferry eval --json)")
+	f.StringVar(&candidate, "candidate", "", "the candidate's evaluation report (ferry eval --json); - for stdin")
 	f.StringVar(&baseline, "baseline", "", "the production version's evaluation report; none for a first model")
 	f.StringVar(&params, "params", "", "YAML file with the gate block, or a Model document")
 	f.StringArrayVar(&policies, "policy", nil, "a Rego file or folder of user rules (repeatable)")
@@ -118,9 +119,17 @@ policy path).`,
 	return cmd
 }
 
-// readEvalReport reads an evaluation report, with path:line:col on bad JSON.
-func readEvalReport(path string) (*eval.Report, error) {
-	data, err := os.ReadFile(path)
+// readEvalReport reads an evaluation report ("-" is stdin), with path:line:col
+// on bad JSON.
+func readEvalReport(stdin io.Reader, path string) (*eval.Report, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+		path = "<stdin>"
+	} else {
+		data, err = os.ReadFile(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read evaluation report: %w", err)
 	}
