@@ -62,6 +62,8 @@ type PublishOptions struct {
 	Backoff  time.Duration
 	// Now stamps commits; default time.Now.
 	Now func() time.Time
+	// Offline skips fetching in Head: read commands use the last fetched state.
+	Offline bool
 }
 
 // Build returns the changeset to commit on top of parent, the head Publish
@@ -97,6 +99,7 @@ func (r *Repo) Publish(ctx context.Context, opts PublishOptions, build Build) (*
 		opts.Base = opts.Branch
 	}
 	wait := opts.Backoff
+	opts.Offline = false // publishing always builds on the remote's current head
 	for attempt := 1; ; attempt++ {
 		parent, err := r.publishParent(ctx, opts)
 		if err != nil {
@@ -156,8 +159,10 @@ func (r *Repo) Head(ctx context.Context, opts PublishOptions) (Hash, error) {
 func (r *Repo) publishParent(ctx context.Context, opts PublishOptions) (Hash, error) {
 	prefix := "refs/heads/"
 	if opts.Remote != "" {
-		if err := r.Fetch(ctx, opts.Remote, opts.Auth); err != nil {
-			return plumbing.ZeroHash, err
+		if !opts.Offline {
+			if err := r.Fetch(ctx, opts.Remote, opts.Auth); err != nil {
+				return plumbing.ZeroHash, err
+			}
 		}
 		prefix = "refs/remotes/" + opts.Remote + "/"
 	}

@@ -558,6 +558,7 @@ type deployment struct {
 	to     []records.LiveVersion
 	canary *records.Canary
 	sample float64
+	reason string
 }
 
 func (a *applier) deployPhase(ctx context.Context) error {
@@ -577,7 +578,15 @@ func (a *applier) deployPhase(ctx context.Context) error {
 			canary = &c
 		}
 		if r.AfterRegister != "" {
-			n, ok := a.assigned[r.AfterRegister]
+			// "latest" is the newest version this apply registered for the
+			// model, whichever of its candidates the gate allowed.
+			n, ok := 0, false
+			for i := range a.plan.Actions {
+				reg := &a.plan.Actions[i]
+				if v, done := a.assigned[reg.Key]; done && reg.Kind == Register && reg.Object.Name == r.Model && v > n {
+					n, ok = v, true
+				}
+			}
 			if !ok {
 				a.res.Skipped = append(a.res.Skipped, fmt.Sprintf("%s %s: the gate did not allow the version it would serve", act.Kind, act.Object))
 				continue
@@ -603,12 +612,16 @@ func (a *applier) deployPhase(ctx context.Context) error {
 				return fmt.Errorf("%s %s: no artifact for %s v%d", act.Kind, act.Object, r.Model, to[k].Version)
 			}
 		}
+		reason := act.Reason
+		if r.AfterRegister != "" {
+			reason = fmt.Sprintf("%s → %s (registered by this apply)", liveString(r.From), liveString(to))
+		}
 		d := DeploymentState{Name: r.Deployment, Model: r.Model, Versions: to, SampleRate: r.SampleRate}
 		if err := a.o.Runtime.Deploy(ctx, d); err != nil {
 			return fmt.Errorf("%s %s: %w", act.Kind, act.Object, err)
 		}
 		a.res.Deployed = append(a.res.Deployed, fmt.Sprintf("%s: %s", r.Deployment, liveString(to)))
-		deps = append(deps, deployment{act: act, name: r.Deployment, model: r.Model, to: to, canary: canary, sample: r.SampleRate})
+		deps = append(deps, deployment{act: act, name: r.Deployment, model: r.Model, to: to, canary: canary, sample: r.SampleRate, reason: reason})
 		if err := a.step("action %d %s %s", i, act.Kind, act.Object); err != nil {
 			return err
 		}
@@ -657,7 +670,7 @@ func (a *applier) buildDeployments(recs *records.Set, deps []deployment) (*gitop
 		}
 		r.Live = sortLive(append([]records.LiveVersion{}, d.to...))
 		r.SampleRate, r.Canary, r.Retired, r.UpdatedAt = d.sample, d.canary, retire, now
-		r.History = append(r.History, records.Event{Time: now, Action: d.act.Kind.String(), Live: r.Live, Reason: d.act.Reason})
+		r.History = append(r.History, records.Event{Time: now, Action: d.act.Kind.String(), Live: r.Live, Reason: d.reason})
 		if n := len(r.History); n > records.MaxHistory {
 			r.History = r.History[n-records.MaxHistory:]
 		}

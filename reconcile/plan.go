@@ -27,7 +27,7 @@ var ErrNoDesiredState = errors.New("no desired state (specs not loaded)")
 //     version), throttled by a new-data trigger's minRows, plus the slot of a
 //     due schedule. A new run is then Evaluated and Gated against the version
 //     serving production, and Registered if the gate allows. An existing
-//     unregistered run is re-evaluated when the gate or production changed.
+//     unregistered run is re-evaluated when the model's gate changed.
 //   - Deployment: Rollout when the desired version (a number, or latest) is
 //     not what serves, or the runtime lost what the records say; canaries
 //     start at their first step and advance (or roll back) once an interval
@@ -195,7 +195,7 @@ func (d *differ) experiment(e *spec.Experiment) {
 		return
 	}
 	// Nothing to train. Re-gate the current run when it was never registered
-	// and its verdict is stale: the gate changed or production moved.
+	// and its verdict is stale: it was never gated, or the gate changed.
 	if current == nil || current.Version != 0 {
 		return
 	}
@@ -205,9 +205,9 @@ func (d *differ) experiment(e *spec.Experiment) {
 		why = "run was never gated"
 	case g.ParamsHash != gh:
 		why = "the model's gate changed since the run was gated"
-	case g.Against != against:
-		why = fmt.Sprintf("production moved from %s to %s since the run was gated", vname(g.Against), vname(against))
 	default:
+		// A verdict stands until the run's inputs or the gate change; a new
+		// production version alone does not re-open it.
 		return
 	}
 	run := &RunPlan{
@@ -216,13 +216,6 @@ func (d *differ) experiment(e *spec.Experiment) {
 		Existing: true, Dataset: current.Dataset, Code: current.Code, Against: against, GateParamsHash: gh,
 	}
 	d.runActions(ref, m, run, false, why)
-}
-
-func vname(v int) string {
-	if v == 0 {
-		return "none"
-	}
-	return fmt.Sprintf("v%d", v)
 }
 
 // trainReason says why the experiment needs a run for new inputs, or returns
