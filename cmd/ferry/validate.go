@@ -33,13 +33,15 @@ func newValidateCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [DIR]",
 		Short: "Parse and check every spec of a project",
-		Long: `Validate reads every YAML file under DIR (default: the current folder), decodes
+		Long: `Validate reads every YAML file under DIR, decodes
 the documents whose apiVersion is ferry.dev/v1 and checks them: unknown fields,
 wrong types and values, names, duplicates, references between objects, paths,
 canary steps, schedules, durations and thresholds.
 
-Every problem is printed as file:line:col: message, sorted, with paths relative
-to DIR. Other YAML (workflows, Kubernetes manifests) is ignored.
+Without DIR, the project is the nearest folder holding ferry.yaml at or above
+the current one. Every problem is printed as file:line:col: message, sorted,
+with paths relative to DIR (or to the current folder). Other YAML (workflows,
+Kubernetes manifests) is ignored.
 
 Exit codes: 0 valid, 1 problems found (or DIR cannot be read).`,
 		Example: `  ferry validate
@@ -47,14 +49,26 @@ Exit codes: 0 valid, 1 problems found (or DIR cannot be read).`,
   ferry validate --json | jq '.errors[].message'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "."
+			dir, prefix := ".", ""
 			if len(args) == 1 {
 				dir = args[0]
+			} else if root, err := spec.FindRoot("."); err == nil {
+				// Report paths as seen from here, so editors can open them.
+				if cwd, err := filepath.Abs("."); err == nil && root != cwd {
+					if rel, err := filepath.Rel(cwd, root); err == nil {
+						dir, prefix = rel, filepath.ToSlash(rel)+"/"
+					}
+				}
 			}
 			set, err := spec.LoadDir(dir)
 			var list spec.ErrorList
 			if err != nil && !errors.As(err, &list) {
 				return err
+			}
+			for _, le := range list {
+				if le.File != "" {
+					le.File = prefix + le.File
+				}
 			}
 			if asJSON {
 				out := validateJSON{Valid: len(list) == 0, Errors: []validateError{}, Objects: counts(set)}
