@@ -412,11 +412,21 @@ func smirnovSF(n int, x float64) float64 {
 	upper := int(math.Floor(nf * alpha))
 	lgn, _ := math.Lgamma(nf + 1)
 	// Terms are summed relative to the largest, which keeps the sum
-	// accurate over hundreds of thousands of terms.
-	logs := make([]float64, 0, upper+1)
+	// accurate over hundreds of thousands of terms. The log-terms rise to
+	// one peak and fall; once past it and 50 nats below it, the rest cannot
+	// change the sum in double precision.
+	logs := make([]float64, 0, 64)
 	best := math.Inf(-1)
+	var lc float64 // log C(n, j), stepped by ratios and re-anchored on lgamma
 	for j := 0; j <= upper; j++ {
 		jf := float64(j)
+		if j%32 == 0 {
+			lj, _ := math.Lgamma(jf + 1)
+			lnj, _ := math.Lgamma(nf - jf + 1)
+			lc = lgn - lj - lnj
+		} else {
+			lc += math.Log((nf - jf + 1) / jf)
+		}
 		rest := alpha - jf/nf
 		if rest <= 0 {
 			if n-j > 0 {
@@ -424,11 +434,12 @@ func smirnovSF(n int, x float64) float64 {
 			}
 			rest = 1
 		}
-		lj, _ := math.Lgamma(jf + 1)
-		lnj, _ := math.Lgamma(nf - jf + 1)
-		l := lgn - lj - lnj + (jf-1)*math.Log(x+jf/nf) + (nf-jf)*math.Log(rest)
+		l := lc + (jf-1)*math.Log(x+jf/nf) + (nf-jf)*math.Log(rest)
 		logs = append(logs, l)
 		best = math.Max(best, l)
+		if l < best-40 && len(logs) > 1 && l < logs[len(logs)-2] {
+			break
+		}
 	}
 	sum := 0.0
 	for _, l := range logs {
