@@ -21,9 +21,8 @@ import (
 
 // ReadParquet reads a Parquet file one row group at a time, row groups in
 // parallel (one worker per CPU), into columns allocated once at their final size.
-// Strings are read as dictionary indices and go straight to Codes and Levels;
-// timestamps and dates become Unix seconds. Only the selected columns are
-// decoded.
+// Only the selected columns are decoded. Strings become Codes and Levels without
+// a string per row; timestamps and dates become Unix seconds.
 func ReadParquet(r parquet.ReaderAtSeeker, opts ReadOptions) (f *Frame, err error) {
 	// arrow-go can panic on corrupt data; that is bad input, not a crash.
 	defer func() {
@@ -88,17 +87,38 @@ func ReadParquet(r parquet.ReaderAtSeeker, opts ReadOptions) (f *Frame, err erro
 		return nil, &ParseError{File: opts.Name, Err: parquetErr(err)}
 	}
 
+	asc, err := fr.Schema()
+	if err != nil {
+		return nil, &ParseError{File: opts.Name, Err: parquetErr(err)}
+	}
 	rows := int(md.NumRows)
 	starts := make([]int, pf.NumRowGroups()+1)
 	for g := 0; g < pf.NumRowGroups(); g++ {
 		starts[g+1] = starts[g] + int(md.RowGroup(g).NumRows())
 	}
-	if starts[len(starts)-1] != rows {
+	if starts[len(starts)-1] != rows || rows < 0 {
 		return nil, &ParseError{File: opts.Name, Err: fmt.Errorf("corrupt parquet metadata: row groups hold %d rows, footer says %d", starts[len(starts)-1], rows)}
 	}
 	cols := make([]*pqColumn, len(want))
+	fields := make([]arrow.Field, len(want))
+	var slow []int // leaves read through pqarrow, and their columns
+	var slowCols []*pqColumn
 	for k, n := range want {
 		cols[k] = &pqColumn{Column: &Column{Name: n}, index: map[string]int32{}}
+		fields[k] = asc.Field(root.FieldIndexByName(n))
+		d := md.Schema.Column(leaves[k])
+		cols[k].fast = fastOK(d.PhysicalType(), d.MaxRepetitionLevel(), fields[k].Type)
+		cols[k].unsigned = fields[k].Type.ID() == arrow.UINT32 || fields[k].Type.ID() == arrow.UINT64
+		if !cols[k].fast {
+			slow = append(slow, leaves[k])
+			slowCols = append(slowCols, cols[k])
+		}
+	}
+	if err := setTypes(cols, arrow.NewSchema(fields, nil), rows); err != nil {
+		var pe *ParseError
+		errors.As(err, &pe)
+		pe.File = opts.Name
+		return nil, pe
 	}
 
 	// Row groups go to a fixed pool of workers; each decodes its row group's
@@ -106,43 +126,14 @@ func ReadParquet(r parquet.ReaderAtSeeker, opts ReadOptions) (f *Frame, err erro
 	groups := make(chan int)
 	errs := make([]error, pf.NumRowGroups())
 	var wg sync.WaitGroup
-	var typesOnce sync.Once
-	var typesErr error
 	workers := min(runtime.GOMAXPROCS(0), pf.NumRowGroups())
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			s := newScratch()
 			for g := range groups {
-				errs[g] = func() (err error) {
-					defer func() {
-						if p := recover(); p != nil {
-							err = fmt.Errorf("corrupt parquet data: %v", p)
-						}
-					}()
-					tbl, err := fr.ReadRowGroups(context.Background(), leaves, []int{g})
-					if err != nil {
-						return parquetErr(err)
-					}
-					defer tbl.Release()
-					typesOnce.Do(func() { typesErr = setTypes(cols, tbl.Schema(), rows) })
-					if typesErr != nil {
-						return typesErr
-					}
-					if n := int(tbl.NumRows()); n != starts[g+1]-starts[g] {
-						return fmt.Errorf("row group %d: read %d rows, metadata says %d", g, n, starts[g+1]-starts[g])
-					}
-					for k, c := range cols {
-						at := starts[g]
-						for _, chunk := range tbl.Column(k).Data().Chunks() {
-							if err := c.fill(chunk, at); err != nil {
-								return err
-							}
-							at += chunk.Len()
-						}
-					}
-					return nil
-				}()
+				errs[g] = readRowGroup(pf, fr, g, starts[g], starts[g+1]-starts[g], cols, leaves, slow, slowCols, s)
 			}
 		}()
 	}
@@ -153,22 +144,12 @@ func ReadParquet(r parquet.ReaderAtSeeker, opts ReadOptions) (f *Frame, err erro
 	wg.Wait()
 	for g, err := range errs {
 		if err != nil {
-			var pe *ParseError
-			if errors.As(err, &pe) {
-				pe.File = opts.Name
-				return nil, pe
-			}
 			return nil, &ParseError{File: opts.Name, Err: fmt.Errorf("row group %d: %w", g, err)}
 		}
 	}
 
 	f = &Frame{Rows: rows, Columns: make([]*Column, len(cols))}
 	for k, c := range cols {
-		if c.Floats == nil && c.Codes == nil { // no row groups
-			if err := setTypes(cols[k:k+1], arrowSchemaOf(fr, k), 0); err != nil {
-				return nil, &ParseError{File: opts.Name, Err: err}
-			}
-		}
 		f.Columns[k] = c.Column
 	}
 	if err := applyFeatures(f, opts); err != nil {
@@ -177,12 +158,48 @@ func ReadParquet(r parquet.ReaderAtSeeker, opts ReadOptions) (f *Frame, err erro
 	return f, nil
 }
 
-func arrowSchemaOf(fr *pqarrow.FileReader, k int) *arrow.Schema {
-	s, err := fr.Schema()
-	if err != nil || k >= len(s.Fields()) {
-		return arrow.NewSchema([]arrow.Field{{Name: "?", Type: arrow.PrimitiveTypes.Float64}}, nil)
+// readRowGroup decodes row group g (n rows from row at) into the columns.
+func readRowGroup(pf *file.Reader, fr *pqarrow.FileReader, g, at, n int, cols []*pqColumn, leaves, slow []int, slowCols []*pqColumn, s *scratch) (err error) {
+	// arrow-go can panic on corrupt data; that is bad input, not a crash.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("corrupt parquet data: %v", p)
+		}
+	}()
+	rg := pf.RowGroup(g)
+	for k, c := range cols {
+		if !c.fast {
+			continue
+		}
+		cr, err := rg.Column(leaves[k])
+		if err != nil {
+			return parquetErr(err)
+		}
+		if err := c.readChunk(cr, at, n, s); err != nil {
+			return err
+		}
 	}
-	return arrow.NewSchema([]arrow.Field{s.Field(k)}, nil)
+	if len(slow) == 0 {
+		return nil
+	}
+	tbl, err := fr.ReadRowGroups(context.Background(), slow, []int{g})
+	if err != nil {
+		return parquetErr(err)
+	}
+	defer tbl.Release()
+	if int(tbl.NumRows()) != n {
+		return fmt.Errorf("read %d rows, metadata says %d", tbl.NumRows(), n)
+	}
+	for k, c := range slowCols {
+		pos := at
+		for _, chunk := range tbl.Column(k).Data().Chunks() {
+			if err := c.fill(chunk, pos); err != nil {
+				return err
+			}
+			pos += chunk.Len()
+		}
+	}
+	return nil
 }
 
 func contains(s []string, v string) bool {
@@ -208,10 +225,12 @@ func parquetErr(err error) error {
 // ranges without it.
 type pqColumn struct {
 	*Column
-	mu    sync.Mutex
-	index map[string]int32
-	unit  float64 // divisor from the stored unit to seconds, for time columns
-	days  bool    // Date32: stored as days
+	mu       sync.Mutex
+	index    map[string]int32
+	unit     float64 // divisor from the stored unit to seconds, for time columns
+	days     bool    // Date32: stored as days
+	fast     bool    // decoded by readChunk rather than through pqarrow
+	unsigned bool    // UINT32/UINT64 stored in signed physical types
 }
 
 // setTypes decides each column's type from the Arrow schema and allocates it.
