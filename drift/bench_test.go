@@ -74,6 +74,7 @@ func BenchmarkDriftFlights(b *testing.B) {
 	path := flightsPath(b)
 	exact := drift.ProfileOptions{SampleSize: -1, Features: flightFeatures}
 	b.Run("end-to-end", func(b *testing.B) {
+		defer reportCPU(b)()
 		for range b.N {
 			months := readFlightMonths(b, path)
 			p, err := drift.BuildProfile(months[0], exact)
@@ -98,6 +99,7 @@ func BenchmarkDriftFlights(b *testing.B) {
 	b.Run("jan-vs-jun", func(b *testing.B) {
 		load(b)
 		b.ReportMetric(float64(months[0].Rows+months[5].Rows), "rows")
+		defer reportCPU(b)()
 		for range b.N {
 			p, err := drift.BuildProfile(months[0], exact)
 			if err != nil {
@@ -119,10 +121,20 @@ func BenchmarkDriftFlights(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
+		defer reportCPU(b)()
 		for range b.N {
 			if _, err := drift.Compare(p, months[5], drift.Config{}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+}
+
+// reportCPU adds the CPU time per operation (all threads) to the benchmark's
+// output as cpu-ms/op; call the returned function when the loop is done.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	}
 }
