@@ -359,3 +359,25 @@ func TestReadFileFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestReadParquetTypes(t *testing.T) {
+	_, err := dataset.ReadFile("testdata/types.parquet", dataset.ReadOptions{})
+	if want := `testdata/types.parquet: column "list": nested columns are not supported; list the columns to read`; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+	f, err := dataset.ReadFile("testdata/types.parquet", dataset.ReadOptions{Columns: []string{"dec", "u32", "u64", "i8", "f32", "bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := types(f), "dec:number u32:number u64:number i8:number f32:number bin:category"; got != want {
+		t.Errorf("types = %s, want %s", got, want)
+	}
+	want := [][]string{
+		{"1.25", "4e+09", "9.223372036854776e+18", "-5", "1.5", "ab"},
+		{"∅", "∅", "∅", "∅", "-0.25", "∅"},
+		{"-3.5", "7", "9", "127", "3", "ab"},
+	}
+	if got := table(f); !reflect.DeepEqual(got, want) {
+		t.Errorf("rows =\n%q\nwant\n%q", got, want)
+	}
+}

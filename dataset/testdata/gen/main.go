@@ -19,6 +19,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -56,7 +57,10 @@ func run(data, out string, every int) error {
 	if err := writeJSONL(filepath.Join(out, "flights-1k.jsonl"), rows); err != nil {
 		return err
 	}
-	return writeNulls(filepath.Join(out, "nulls.parquet"))
+	if err := writeNulls(filepath.Join(out, "nulls.parquet")); err != nil {
+		return err
+	}
+	return writeTypes(filepath.Join(out, "types.parquet"))
 }
 
 // sample keeps every n-th row of the flights file.
@@ -227,4 +231,36 @@ func writeNulls(path string) error {
 	rec := b.NewRecord()
 	defer rec.Release()
 	return writeRecord(path, rec, 4)
+}
+
+// writeTypes writes three rows of the less common types: decimals (read through
+// pqarrow), unsigned and small integers, float32, binary, and a list column that
+// the reader refuses unless it is left out.
+func writeTypes(path string) error {
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "dec", Type: &arrow.Decimal128Type{Precision: 9, Scale: 2}, Nullable: true},
+		{Name: "u32", Type: arrow.PrimitiveTypes.Uint32, Nullable: true},
+		{Name: "u64", Type: arrow.PrimitiveTypes.Uint64, Nullable: true},
+		{Name: "i8", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+		{Name: "f32", Type: arrow.PrimitiveTypes.Float32, Nullable: false},
+		{Name: "bin", Type: arrow.BinaryTypes.Binary, Nullable: true},
+		{Name: "list", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	valid := []bool{true, false, true}
+	b.Field(0).(*array.Decimal128Builder).AppendValues([]decimal128.Num{decimal128.FromI64(125), {}, decimal128.FromI64(-350)}, valid)
+	b.Field(1).(*array.Uint32Builder).AppendValues([]uint32{4000000000, 0, 7}, valid)
+	b.Field(2).(*array.Uint64Builder).AppendValues([]uint64{1 << 63, 0, 9}, valid)
+	b.Field(3).(*array.Int8Builder).AppendValues([]int8{-5, 0, 127}, valid)
+	b.Field(4).(*array.Float32Builder).AppendValues([]float32{1.5, -0.25, 3}, nil)
+	b.Field(5).(*array.BinaryBuilder).AppendValues([][]byte{[]byte("ab"), nil, []byte("ab")}, valid)
+	lb := b.Field(6).(*array.ListBuilder)
+	for i := 0; i < 3; i++ {
+		lb.Append(true)
+		lb.ValueBuilder().(*array.Int64Builder).AppendValues([]int64{int64(i), int64(i + 1)}, nil)
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	return writeRecord(path, rec, 3)
 }
