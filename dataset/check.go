@@ -152,7 +152,7 @@ func Check(f *Frame, ds *spec.DatasetSpec) *CheckReport {
 			continue
 		}
 		if n == ds.Target {
-			if p, ok := scan(c, CheckNull, "target has %d nulls", func(i int) bool { return c.IsNull(i) }); ok {
+			if p, ok := scan(c, CheckNull, func(n int) string { return "target has " + plural(n, "null") }, func(i int) bool { return c.IsNull(i) }); ok {
 				add(p)
 			}
 		}
@@ -180,11 +180,11 @@ func checkFeature(c *Column, ft spec.Feature, rows int) []Problem {
 	valid := func(i int) bool { return !c.IsNull(i) && c.Type == Number && !math.IsNaN(c.Floats[i]) }
 	switch ft.Type {
 	case spec.TypeInteger:
-		add(scan(c, CheckType, "%d values are not integers", func(i int) bool {
+		add(scan(c, CheckType, func(n int) string { return plural(n, "non-integer value") }, func(i int) bool {
 			return valid(i) && !math.IsInf(c.Floats[i], 0) && c.Floats[i] != math.Trunc(c.Floats[i])
 		}))
 	case spec.TypeBoolean:
-		add(scan(c, CheckType, "%d values are not booleans (0 or 1)", func(i int) bool {
+		add(scan(c, CheckType, func(n int) string { return plural(n, "value") + " other than 0 and 1" }, func(i int) bool {
 			return valid(i) && c.Floats[i] != 0 && c.Floats[i] != 1
 		}))
 	}
@@ -196,7 +196,7 @@ func checkFeature(c *Column, ft spec.Feature, rows int) []Problem {
 		if ft.Max != nil {
 			hi = *ft.Max
 		}
-		add(scan(c, CheckRange, "%d values out of "+interval(ft.Min, ft.Max), func(i int) bool {
+		add(scan(c, CheckRange, func(n int) string { return plural(n, "value") + " out of " + interval(ft.Min, ft.Max) }, func(i int) bool {
 			return valid(i) && (c.Floats[i] < lo || c.Floats[i] > hi)
 		}))
 	}
@@ -205,7 +205,7 @@ func checkFeature(c *Column, ft spec.Feature, rows int) []Problem {
 		for _, v := range ft.Values {
 			allowed[v] = true
 		}
-		msg := "%d values outside " + listValues(ft.Values)
+		msg := func(n int) string { return plural(n, "value") + " outside " + listValues(ft.Values) }
 		if c.Type == Category {
 			bad := make([]bool, len(c.Levels))
 			for k, l := range c.Levels {
@@ -217,13 +217,13 @@ func checkFeature(c *Column, ft spec.Feature, rows int) []Problem {
 		}
 	}
 	if !ft.IsNullable() {
-		add(scan(c, CheckNull, "%d nulls in a column that is not nullable", c.IsNull))
+		add(scan(c, CheckNull, func(n int) string { return plural(n, "null") + " in a column that is not nullable" }, c.IsNull))
 	}
 	if ft.MaxNullShare != nil && rows > 0 {
 		if n := c.NullCount(); float64(n)/float64(rows) > *ft.MaxNullShare {
 			out = append(out, Problem{Check: CheckNullShare, Column: c.Name, Count: 1,
-				Message: fmt.Sprintf("%d nulls in %d rows (%.3g%%), more than maxNullShare %g",
-					n, rows, 100*float64(n)/float64(rows), *ft.MaxNullShare)})
+				Message: fmt.Sprintf("%s in %d rows (%.3g%%), more than maxNullShare %g",
+					plural(n, "null"), rows, 100*float64(n)/float64(rows), *ft.MaxNullShare)})
 		}
 	}
 	return append(out, checkFinite(c)...)
@@ -235,18 +235,18 @@ func checkFinite(c *Column) []Problem {
 		return nil
 	}
 	var out []Problem
-	if p, ok := scan(c, CheckNaN, "%d NaN values", func(i int) bool { return !c.IsNull(i) && math.IsNaN(c.Floats[i]) }); ok {
+	if p, ok := scan(c, CheckNaN, func(n int) string { return plural(n, "NaN value") }, func(i int) bool { return !c.IsNull(i) && math.IsNaN(c.Floats[i]) }); ok {
 		out = append(out, p)
 	}
-	if p, ok := scan(c, CheckInf, "%d infinite values", func(i int) bool { return math.IsInf(c.Floats[i], 0) }); ok {
+	if p, ok := scan(c, CheckInf, func(n int) string { return plural(n, "infinite value") }, func(i int) bool { return math.IsInf(c.Floats[i], 0) }); ok {
 		out = append(out, p)
 	}
 	return out
 }
 
-// scan collects the rows for which bad is true into a Problem; msg has a %d for
-// the count. ok is false when no row is bad.
-func scan(c *Column, check, msg string, bad func(i int) bool) (p Problem, ok bool) {
+// scan collects the rows for which bad is true into a Problem whose message msg
+// makes from the count. ok is false when no row is bad.
+func scan(c *Column, check string, msg func(n int) string, bad func(i int) bool) (p Problem, ok bool) {
 	p = Problem{Check: check, Column: c.Name}
 	for i := 0; i < c.Len(); i++ {
 		if !bad(i) {
@@ -261,7 +261,7 @@ func scan(c *Column, check, msg string, bad func(i int) bool) (p Problem, ok boo
 			p.Rows = append(p.Rows, Offense{Row: i + 1, Value: v})
 		}
 	}
-	p.Message = fmt.Sprintf(msg, p.Count)
+	p.Message = msg(p.Count)
 	return p, p.Count > 0
 }
 
@@ -286,4 +286,12 @@ func listValues(vs []string) string {
 		q = append(q, strconv.Quote(v))
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// plural says "1 value" or "2 values".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

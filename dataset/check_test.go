@@ -40,14 +40,14 @@ func TestCheck(t *testing.T) {
 	type row = dataset.Offense
 	want := []dataset.Problem{
 		{Check: "range", Column: "distance", Count: 2, Message: "2 values out of [0, 5000]", Rows: []row{{2, "-20"}, {3, "7000"}}},
-		{Check: "null-share", Column: "distance", Count: 1, Message: "1 nulls in 5 rows (20%), more than maxNullShare 0.1"},
-		{Check: "type", Column: "hour", Count: 1, Message: "1 values are not integers", Rows: []row{{3, "4.5"}}},
-		{Check: "range", Column: "hour", Count: 1, Message: "1 values out of [0, 23]", Rows: []row{{2, "25"}}},
-		{Check: "values", Column: "origin", Count: 1, Message: `1 values outside ["SEA", "LAX"]`, Rows: []row{{3, "XXX"}}},
-		{Check: "null", Column: "origin", Count: 1, Message: "1 nulls in a column that is not nullable", Rows: []row{{4, "null"}}},
-		{Check: "type", Column: "flag", Count: 1, Message: "1 values are not booleans (0 or 1)", Rows: []row{{3, "2"}}},
-		{Check: "nan", Column: "delay", Count: 1, Message: "1 NaN values", Rows: []row{{3, "NaN"}}},
-		{Check: "inf", Column: "delay", Count: 1, Message: "1 infinite values", Rows: []row{{4, "+Inf"}}},
+		{Check: "null-share", Column: "distance", Count: 1, Message: "1 null in 5 rows (20%), more than maxNullShare 0.1"},
+		{Check: "type", Column: "hour", Count: 1, Message: "1 non-integer value", Rows: []row{{3, "4.5"}}},
+		{Check: "range", Column: "hour", Count: 1, Message: "1 value out of [0, 23]", Rows: []row{{2, "25"}}},
+		{Check: "values", Column: "origin", Count: 1, Message: `1 value outside ["SEA", "LAX"]`, Rows: []row{{3, "XXX"}}},
+		{Check: "null", Column: "origin", Count: 1, Message: "1 null in a column that is not nullable", Rows: []row{{4, "null"}}},
+		{Check: "type", Column: "flag", Count: 1, Message: "1 value other than 0 and 1", Rows: []row{{3, "2"}}},
+		{Check: "nan", Column: "delay", Count: 1, Message: "1 NaN value", Rows: []row{{3, "NaN"}}},
+		{Check: "inf", Column: "delay", Count: 1, Message: "1 infinite value", Rows: []row{{4, "+Inf"}}},
 		{Check: "missing-column", Column: "carrier", Count: 1, Message: "column not found"},
 		{Check: "missing-column", Column: "date", Count: 1, Message: "column not found"},
 	}
@@ -85,7 +85,7 @@ func TestCheckTargetNullsAndTypes(t *testing.T) {
 	for _, p := range r.Problems {
 		got = append(got, p.Check+" "+p.Column+": "+p.Message)
 	}
-	want := []string{"type x: column is category, want number", "null y: target has 1 nulls"}
+	want := []string{"type x: column is category, want number", "null y: target has 1 null"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems = %q, want %q", got, want)
 	}

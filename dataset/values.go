@@ -12,7 +12,17 @@ var nullTokens = map[string]bool{"": true, "NA": true, "N/A": true, "null": true
 
 func isNull(s string) bool { return len(s) <= 4 && nullTokens[s] }
 
-func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+// formatFloat prints a number in the shortest form that reads back the same,
+// without an exponent in the range people and spreadsheets expect (as
+// encoding/json does): 4000000000, not 4e+09.
+func formatFloat(v float64) string { return string(appendFloat(nil, v)) }
+
+func appendFloat(dst []byte, v float64) []byte {
+	if a := math.Abs(v); a != 0 && (a < 1e-6 || a >= 1e21) {
+		return strconv.AppendFloat(dst, v, 'g', -1, 64)
+	}
+	return strconv.AppendFloat(dst, v, 'f', -1, 64)
+}
 
 // formatTime prints Unix seconds as RFC 3339 in UTC, with fractions only when there
 // are some.

@@ -71,7 +71,7 @@ func WriteJSONL(w io.Writer, f *Frame) error {
 			case c.Time:
 				line = strconv.AppendQuote(line, formatTime(c.Floats[i]))
 			default:
-				line = strconv.AppendFloat(line, c.Floats[i], 'g', -1, 64)
+				line = appendFloat(line, c.Floats[i])
 			}
 		}
 		line = append(line, '}', '\n')
