@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferryml/ferry/runners/train"
 	"github.com/ferryml/ferry/spec"
 )
 
@@ -65,6 +68,8 @@ Exit codes: 0 valid, 1 problems found (or DIR cannot be read).`,
 			if err != nil && !errors.As(err, &list) {
 				return err
 			}
+			list = append(list, checkTrainerParams(set)...)
+			list.Sort()
 			for _, le := range list {
 				if le.File != "" {
 					le.File = prefix + le.File
@@ -102,6 +107,35 @@ Exit codes: 0 valid, 1 problems found (or DIR cannot be read).`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "machine-readable result on stdout")
 	return cmd
+}
+
+// checkTrainerParams checks builtin trainers' params the way training will, at the
+// line of each param: spec cannot know the trainers, so the CLI joins the two.
+func checkTrainerParams(set *spec.Set) spec.ErrorList {
+	var list spec.ErrorList
+	if set == nil {
+		return nil
+	}
+	for _, e := range set.Experiments {
+		tr := e.Spec.Trainer
+		if tr.Exec != nil || !slices.Contains(train.Trainers, tr.Builtin) || len(tr.Params) == 0 {
+			continue
+		}
+		bad := false
+		for _, k := range slices.Sorted(maps.Keys(tr.Params)) {
+			if err := train.CheckParams(tr.Builtin, map[string]any{k: tr.Params[k]}); err != nil {
+				field := "spec.trainer.params." + k
+				msg := strings.TrimPrefix(err.Error(), "param "+k+": ")
+				list = append(list, spec.ErrorAt(set.Pos(e, field), "%s: %s", field, msg))
+				bad = true
+			}
+		}
+		// Constraints between params show only when each is fine on its own.
+		if err := train.CheckParams(tr.Builtin, tr.Params); err != nil && !bad {
+			list = append(list, spec.ErrorAt(set.Pos(e, "spec.trainer.params"), "spec.trainer.params: %v", err))
+		}
+	}
+	return list
 }
 
 // counts is the number of objects of each kind, keyed like the spec's folders.
