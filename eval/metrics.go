@@ -37,21 +37,37 @@ func Binary(pos []bool, score []float64) (Metrics, []string) {
 // Scoring many subsets of one ranking (segments) then needs one sort, not one per
 // subset.
 func BinaryRanked(pos []bool, score []float64, order []int32) (Metrics, []string) {
+	return BinarySubset(pos, score, nil, order)
+}
+
+// BinarySubset is Binary over the rows listed in rows (all rows when nil) of pos
+// and score, without copying them out. order, when not nil, lists the same rows
+// by descending score. Segments use it to score each group of rows against one
+// ranking of all rows.
+func BinarySubset(pos []bool, score []float64, rows []int, order []int32) (Metrics, []string) {
 	m := Metrics{}
 	var notes []string
-	n := len(pos)
-	if n == 0 || len(score) != n {
-		return m, []string{fmt.Sprintf("no binary metrics: %d labels, %d scores", n, len(score))}
+	if len(score) != len(pos) {
+		return m, []string{fmt.Sprintf("no binary metrics: %d labels, %d scores", len(pos), len(score))}
 	}
-	for i, s := range score {
-		if math.IsNaN(s) || math.IsInf(s, 0) {
-			return m, []string{fmt.Sprintf("no binary metrics: the model gave a non-finite score on row %d", i+1)}
-		}
+	n := len(rows)
+	if rows == nil {
+		n = len(pos)
+	}
+	if n == 0 {
+		return m, []string{"no binary metrics: no rows"}
 	}
 	var tp, fp, fn, tn int
 	var brier, logloss float64
-	for i, y := range pos {
-		s := score[i]
+	for k := 0; k < n; k++ {
+		i := k
+		if rows != nil {
+			i = rows[k]
+		}
+		y, s := pos[i], score[i]
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return Metrics{}, []string{fmt.Sprintf("no binary metrics: the model gave a non-finite score on row %d", i+1)}
+		}
 		predicted := s >= Threshold
 		switch {
 		case y && predicted:
@@ -63,15 +79,12 @@ func BinaryRanked(pos []bool, score []float64, order []int32) (Metrics, []string
 		default:
 			tn++
 		}
-		yv := 0.0
-		if y {
-			yv = 1
-		}
-		brier += (s - yv) * (s - yv)
 		p := min(max(s, logLossEps), 1-logLossEps)
 		if y {
+			brier += (s - 1) * (s - 1)
 			logloss -= math.Log(p)
 		} else {
+			brier += s * s
 			logloss -= math.Log(1 - p)
 		}
 	}
@@ -87,14 +100,26 @@ func BinaryRanked(pos []bool, score []float64, order []int32) (Metrics, []string
 	if prec+rec > 0 {
 		m[F1] = 2 * prec * rec / (prec + rec)
 	}
-	if npos := tp + fn; npos == 0 || npos == n {
+	npos := tp + fn
+	if npos == 0 || npos == n {
 		notes = append(notes, "auc and prAuc are undefined: only one class is present")
 		return m, notes
 	}
 	if order == nil {
-		order = OrderDesc(score)
+		if rows == nil {
+			order = OrderDesc(score)
+		} else {
+			sub := make([]float64, n)
+			for k, i := range rows {
+				sub[k] = score[i]
+			}
+			order = OrderDesc(sub)
+			for k, j := range order {
+				order[k] = int32(rows[j])
+			}
+		}
 	}
-	auc, ap := rankMetrics(pos, score, order)
+	auc, ap := rankMetrics(pos, score, order, npos, n-npos)
 	m[AUC], m[PRAUC] = auc, ap
 	return m, notes
 }
@@ -109,14 +134,7 @@ func ratio(a, b int) float64 {
 // rankMetrics returns AUC ROC and average precision. Rows are sorted by score,
 // descending; tied scores form one threshold, so ties count half as in
 // scikit-learn's trapezoidal roc_auc_score.
-func rankMetrics(pos []bool, score []float64, order []int32) (auc, ap float64) {
-	var totalPos int
-	for _, y := range pos {
-		if y {
-			totalPos++
-		}
-	}
-	totalNeg := len(pos) - totalPos
+func rankMetrics(pos []bool, score []float64, order []int32, totalPos, totalNeg int) (auc, ap float64) {
 	var tps, fps int
 	var prevTPR, prevFPR, prevRecall float64
 	for i := 0; i < len(order); {
@@ -143,33 +161,44 @@ func rankMetrics(pos []bool, score []float64, order []int32) (auc, ap float64) {
 // Large inputs are radix sorted on the scores' bits (linear time).
 func OrderDesc(score []float64) []int32 {
 	n := len(score)
-	keys := make([]uint64, n)
 	idx := make([]int32, n)
-	for i, s := range score {
-		keys[i] = descKey(s)
+	for i := range idx {
 		idx[i] = int32(i)
 	}
 	if n < 1<<12 {
-		type kv struct {
-			k uint64
-			i int32
-		}
-		pairs := make([]kv, n)
-		for i := range pairs {
-			pairs[i] = kv{keys[i], int32(i)}
-		}
-		slices.SortFunc(pairs, func(a, b kv) int { return cmp.Compare(a.k, b.k) })
-		for i, p := range pairs {
-			idx[i] = p.i
-		}
+		slices.SortFunc(idx, func(a, b int32) int { return cmp.Compare(descKey(score[a]), descKey(score[b])) })
 		return idx
 	}
-	// LSD radix sort, 16 bits a pass; a pass whose digit is the same for every
-	// key (the low mantissa bits of float32 scores) is skipped.
-	tmpK := make([]uint64, n)
+	// Scores from float32 model outputs sort on 32-bit keys: half the passes.
+	narrow := true
+	for _, s := range score {
+		if float64(float32(s)) != s {
+			narrow = false
+			break
+		}
+	}
+	if narrow {
+		keys := make([]uint32, n)
+		for i, s := range score {
+			keys[i] = descKey32(float32(s))
+		}
+		return radix(keys, idx, 32)
+	}
+	keys := make([]uint64, n)
+	for i, s := range score {
+		keys[i] = descKey(s)
+	}
+	return radix(keys, idx, 64)
+}
+
+// radix sorts idx by keys (LSD, 16 bits a pass). A pass whose digit is the same
+// for every key is skipped.
+func radix[K uint32 | uint64](keys []K, idx []int32, bits uint) []int32 {
+	n := len(keys)
+	tmpK := make([]K, n)
 	tmpI := make([]int32, n)
 	count := make([]int, 1<<16)
-	for shift := uint(0); shift < 64; shift += 16 {
+	for shift := uint(0); shift < bits; shift += 16 {
 		clear(count)
 		for _, k := range keys {
 			count[(k>>shift)&0xffff]++
@@ -192,6 +221,20 @@ func OrderDesc(score []float64) []int32 {
 		idx, tmpI = tmpI, idx
 	}
 	return idx
+}
+
+// descKey32 is descKey for float32 scores.
+func descKey32(s float32) uint32 {
+	if s == 0 {
+		s = 0
+	}
+	b := math.Float32bits(s)
+	if b>>31 == 1 {
+		b = ^b
+	} else {
+		b |= 1 << 31
+	}
+	return ^b
 }
 
 // descKey maps a score to a key whose ascending order is the scores' descending

@@ -109,9 +109,18 @@ func TestBinaryUndefined(t *testing.T) {
 }
 
 func TestOrderDesc(t *testing.T) {
-	for _, n := range []int{0, 1, 5, 100, 5000, 70000} {
+	for _, n := range []int{0, 1, 5, 100, 5000, 70000, -5000, -70000} {
+		narrow := n < 0 // float32 scores only: the 32-bit radix path
+		n = max(n, -n)
 		score := make([]float64, n)
 		for i := range score {
+			if narrow {
+				score[i] = float64(float32(math.Sin(float64(i)) * 3))
+				if i%5 == 0 {
+					score[i] = 0.25
+				}
+				continue
+			}
 			// ties, negatives, zeros of both signs, float32 values
 			switch i % 7 {
 			case 0:
@@ -175,4 +184,48 @@ func sortByComparison(score []float64) []int32 {
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
 	return idx
+}
+
+// Scoring a subset in place, with or without a ranking of it, is scoring the
+// subset copied out.
+func TestBinarySubset(t *testing.T) {
+	n := 3000
+	pos := make([]bool, n)
+	score := make([]float64, n)
+	for i := range n {
+		pos[i] = math.Sin(float64(i)*1.3) > 0.2
+		score[i] = math.Round(50*(1+math.Sin(float64(i)*0.7+b2f(pos[i])))) / 100
+	}
+	var rows []int
+	for i := 0; i < n; i += 3 {
+		rows = append(rows, i)
+	}
+	var subPos []bool
+	var subScore []float64
+	for _, i := range rows {
+		subPos = append(subPos, pos[i])
+		subScore = append(subScore, score[i])
+	}
+	want, _ := Binary(subPos, subScore)
+	inRows := map[int32]bool{}
+	for _, r := range rows {
+		inRows[int32(r)] = true
+	}
+	var order []int32
+	for _, i := range OrderDesc(score) {
+		if inRows[i] {
+			order = append(order, i)
+		}
+	}
+	for name, ord := range map[string][]int32{"unranked": nil, "ranked": order} {
+		got, _ := BinarySubset(pos, score, rows, ord)
+		if len(got) != len(want) || len(want) != 8 {
+			t.Fatalf("%s: %v, want %v", name, got, want)
+		}
+		for k, v := range want {
+			if math.Abs(got[k]-v) > 1e-12 {
+				t.Errorf("%s: %s = %v, want %v", name, k, got[k], v)
+			}
+		}
+	}
 }

@@ -103,7 +103,7 @@ func evaluate(m *Model, f *dataset.Frame, opts EvalOptions) (*eval.Report, evalS
 		return nil, st, err
 	}
 	predStart := time.Now()
-	pred, err := plan.predict(popts)
+	pred, err := plan.predict(popts, true)
 	if err != nil {
 		return nil, st, err
 	}
@@ -182,9 +182,9 @@ func inferTask(m *Model, p *Prediction) spec.Task {
 		return t
 	}
 	switch {
-	case p.Proba != nil && len(p.Classes) == 2, p.Score != nil:
+	case p.flat != nil && p.nclass == 2:
 		return spec.TaskBinary
-	case p.Proba != nil || p.Label != nil:
+	case p.flat != nil || p.Label != nil:
 		return spec.TaskMulticlass
 	}
 	return spec.TaskRegression
@@ -237,15 +237,21 @@ func newScorer(task spec.Task, target *dataset.Column, p *Prediction, positive s
 		return nil, err
 	}
 	if task == spec.TaskMulticlass {
-		sc.y, sc.k, sc.proba = make([]int, len(y)), len(classes), p.Proba
+		sc.y, sc.k = make([]int, len(y)), len(classes)
 		for i, c := range y {
 			sc.y[i] = int(c)
+		}
+		if p.flat != nil {
+			sc.proba = make([][]float64, len(y))
+			for i := range sc.proba {
+				sc.proba[i] = p.flat[i*sc.k : (i+1)*sc.k : (i+1)*sc.k]
+			}
 		}
 		sc.pred = make([]int, len(y))
 		idx := labelIndex(classes)
 		for i := range sc.pred {
-			if p.Proba != nil {
-				sc.pred[i] = argmax(p.Proba[i])
+			if sc.proba != nil {
+				sc.pred[i] = argmax(sc.proba[i])
 			} else if j, ok := idx[p.Label[i]]; ok {
 				sc.pred[i] = j
 			} else {
@@ -269,10 +275,10 @@ func newScorer(task spec.Task, target *dataset.Column, p *Prediction, positive s
 		sc.pos[i] = int(c) == sc.positive
 	}
 	switch {
-	case p.Proba != nil:
+	case p.flat != nil:
 		sc.scores = make([]float64, len(y))
-		for i, row := range p.Proba {
-			sc.scores[i] = row[sc.positive]
+		for i := range sc.scores {
+			sc.scores[i] = p.flat[2*i+sc.positive]
 		}
 	case p.Label != nil:
 		sc.scores = make([]float64, len(y))
@@ -402,7 +408,7 @@ func (sc *scorer) metrics(rows []int) (eval.Metrics, []string) {
 		if rows == nil {
 			return eval.BinaryRanked(sc.pos, sc.scores, sc.ranking())
 		}
-		return eval.Binary(gather(sc.pos, rows), gather(sc.scores, rows))
+		return eval.BinarySubset(sc.pos, sc.scores, rows, nil)
 	case spec.TaskMulticlass:
 		if rows == nil {
 			return eval.Multiclass(sc.y, sc.pred, sc.proba, sc.k)
@@ -434,7 +440,8 @@ type groupResult struct {
 }
 
 // groupMetrics scores each group (disjoint rows in ascending order). A binary
-// task ranks each group by filtering the ranking of all rows, without sorting again.
+// task ranks each group by filtering the ranking of all rows, without sorting
+// or copying again.
 func (sc *scorer) groupMetrics(groups []eval.Group) []groupResult {
 	out := make([]groupResult, len(groups))
 	if sc.task != spec.TaskBinary {
@@ -443,22 +450,20 @@ func (sc *scorer) groupMetrics(groups []eval.Group) []groupResult {
 		}
 		return out
 	}
-	n := len(sc.pos)
-	local := make([]int32, n)
-	gid := make([]int32, n)
+	gid := make([]int32, len(sc.pos))
 	orders := make([][]int32, len(groups))
 	for g, grp := range groups {
-		for li, r := range grp.Rows {
-			local[r], gid[r] = int32(li), int32(g)
+		for _, r := range grp.Rows {
+			gid[r] = int32(g)
 		}
 		orders[g] = make([]int32, 0, len(grp.Rows))
 	}
 	for _, r := range sc.ranking() {
 		g := gid[r]
-		orders[g] = append(orders[g], local[r])
+		orders[g] = append(orders[g], r)
 	}
 	for i, g := range groups {
-		out[i].metrics, out[i].notes = eval.BinaryRanked(gather(sc.pos, g.Rows), gather(sc.scores, g.Rows), orders[i])
+		out[i].metrics, out[i].notes = eval.BinarySubset(sc.pos, sc.scores, g.Rows, orders[i])
 	}
 	return out
 }
@@ -589,14 +594,14 @@ func profile(m *Model, f *dataset.Frame, popts PredictOptions, runs int, lat *ev
 		plans[i] = p
 	}
 	for i := 0; i < latencyWarmup; i++ {
-		if _, err := plans[i%len(plans)].predict(popts); err != nil {
+		if _, err := plans[i%len(plans)].predict(popts, false); err != nil {
 			return fmt.Errorf("latency: %w", err)
 		}
 	}
 	ms := make([]float64, runs)
 	for i := range ms {
 		start := time.Now()
-		if _, err := plans[i%len(plans)].predict(popts); err != nil {
+		if _, err := plans[i%len(plans)].predict(popts, false); err != nil {
 			return fmt.Errorf("latency: %w", err)
 		}
 		ms[i] = float64(time.Since(start)) / float64(time.Millisecond)

@@ -31,7 +31,9 @@ type Prediction struct {
 	// they were imputed when PredictOptions.Impute is set. Nil when there are none.
 	NonFinite map[string]int
 
-	runtime runTime // spent inside onnxruntime
+	runtime runTime   // spent inside onnxruntime
+	flat    []float64 // probabilities, rows × nclass
+	nclass  int
 }
 
 // DefaultChunkRows is how many rows Predict hands onnxruntime at a time.
@@ -65,7 +67,7 @@ func (m *Model) PredictWith(f *dataset.Frame, opts PredictOptions) (*Prediction,
 	if err != nil {
 		return nil, err
 	}
-	return p.predict(opts)
+	return p.predict(opts, false)
 }
 
 // feed is how one model input is filled from the frame.
@@ -503,7 +505,10 @@ func findRoles(outs []Tensor, n int) outputRoles {
 	return r
 }
 
-func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
+// predict runs every chunk. A lean prediction (what Evaluate scores) keeps the
+// probabilities flat and skips the per-row Proba slices, Score and Label that
+// Predict's callers get: at 500k rows they are tens of MB of garbage.
+func (p *predictPlan) predict(opts PredictOptions, lean bool) (*Prediction, error) {
 	chunk := opts.ChunkRows
 	if chunk <= 0 {
 		chunk = DefaultChunkRows
@@ -514,8 +519,6 @@ func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
 	defer p.freeInputs()
 	var (
 		roles   outputRoles
-		flat    []float64 // proba backing, N × C
-		nclass  int
 		labelOf = map[int64]string{}
 	)
 	for lo := 0; lo < N; lo += chunk {
@@ -537,36 +540,33 @@ func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
 			}
 			if roles.proba >= 0 {
 				t := outs[roles.proba]
-				nclass = int(t.Shape[1])
+				pred.nclass = int(t.Shape[1])
 				pred.Classes = p.classes
 				if t.Keys != nil && len(p.m.meta["classes"]) == 0 {
 					pred.Classes = t.Keys
 				}
-				if len(pred.Classes) != nclass {
-					pred.Classes = make([]string, nclass)
+				if len(pred.Classes) != pred.nclass {
+					pred.Classes = make([]string, pred.nclass)
 					for i := range pred.Classes {
 						pred.Classes[i] = strconv.Itoa(i)
 					}
 				}
-				flat = make([]float64, N*nclass)
-				pred.Proba = make([][]float64, N)
-				for i := range pred.Proba {
-					pred.Proba[i] = flat[i*nclass : (i+1)*nclass : (i+1)*nclass]
-				}
+				pred.flat = make([]float64, N*pred.nclass)
 			}
 			if roles.score >= 0 {
 				pred.Value = make([]float64, N)
 			}
-			if roles.label >= 0 || roles.proba >= 0 {
+			if roles.label >= 0 && (!lean || roles.proba < 0) {
 				pred.Label = make([]string, N)
 			}
 		}
 		if roles.proba >= 0 {
 			t := outs[roles.proba]
-			if len(t.Shape) != 2 || int(t.Shape[1]) != nclass || int(t.Shape[0]) != n {
-				return nil, fmt.Errorf("predict: output %q has shape %v, want [%d,%d]", t.Name, t.Shape, n, nclass)
+			nc := pred.nclass
+			if len(t.Shape) != 2 || int(t.Shape[1]) != nc || int(t.Shape[0]) != n {
+				return nil, fmt.Errorf("predict: output %q has shape %v, want [%d,%d]", t.Name, t.Shape, n, nc)
 			}
-			dst := flat[lo*nclass : hi*nclass]
+			dst := pred.flat[lo*nc : hi*nc]
 			switch d := t.Data.(type) {
 			case []float32:
 				for i, v := range d[:len(dst)] {
@@ -582,51 +582,65 @@ func (p *predictPlan) predict(opts PredictOptions) (*Prediction, error) {
 				return nil, fmt.Errorf("predict: output %q: %w", t.Name, err)
 			}
 		}
-		if roles.label >= 0 {
+		if pred.Label != nil {
 			t := outs[roles.label]
-			dst := pred.Label[lo:hi]
-			if err := labels(dst, t, labelOf); err != nil {
+			if err := labels(pred.Label[lo:hi], t, labelOf); err != nil {
 				return nil, fmt.Errorf("predict: output %q: %w", t.Name, err)
-			}
-		} else if roles.proba >= 0 {
-			for i := lo; i < hi; i++ {
-				pred.Label[i] = pred.Classes[argmax(pred.Proba[i])]
 			}
 		}
 		if opts.Progress != nil {
 			opts.Progress(hi, N)
 		}
 	}
-	switch {
-	case nclass == 2:
-		pred.Score = make([]float64, N)
-		for i := range pred.Score {
-			pred.Score[i] = flat[2*i+1]
-		}
-	case roles.proba < 0 && roles.score >= 0 && (roles.label >= 0 || p.m.meta["task"] == "binary-classification"):
+	if roles.proba < 0 && roles.score >= 0 && (roles.label >= 0 || p.m.meta["task"] == "binary-classification") {
 		// a binary classifier that outputs only the positive-class probability
-		pred.Score = pred.Value
 		pred.Classes = p.classes
 		if len(pred.Classes) != 2 {
 			pred.Classes = []string{"0", "1"}
 		}
-		flat = make([]float64, 2*N)
-		pred.Proba = make([][]float64, N)
-		for i, s := range pred.Score {
-			flat[2*i], flat[2*i+1] = 1-s, s
-			pred.Proba[i] = flat[2*i : 2*i+2 : 2*i+2]
-		}
-		if pred.Label == nil {
-			pred.Label = make([]string, N)
-			for i, s := range pred.Score {
-				pred.Label[i] = pred.Classes[boolIndex(s >= 0.5)]
-			}
+		pred.nclass = 2
+		pred.flat = make([]float64, 2*N)
+		for i, s := range pred.Value {
+			pred.flat[2*i], pred.flat[2*i+1] = 1-s, s
 		}
 	}
 	if pred.Label != nil && pred.Classes == nil {
 		pred.Classes = p.classes
 	}
+	if !lean {
+		pred.materialize()
+	}
 	return pred, nil
+}
+
+// materialize fills Proba, Score and Label from the flat probabilities.
+func (pred *Prediction) materialize() {
+	nc := pred.nclass
+	if pred.flat == nil || nc == 0 {
+		return
+	}
+	N := len(pred.flat) / nc
+	pred.Proba = make([][]float64, N)
+	for i := range pred.Proba {
+		pred.Proba[i] = pred.flat[i*nc : (i+1)*nc : (i+1)*nc]
+	}
+	if nc == 2 {
+		pred.Score = make([]float64, N)
+		for i := range pred.Score {
+			pred.Score[i] = pred.flat[2*i+1]
+		}
+	}
+	if pred.Label == nil {
+		pred.Label = make([]string, N)
+		for i, row := range pred.Proba {
+			if nc == 2 {
+				// a score exactly at the threshold is positive, as in package eval
+				pred.Label[i] = pred.Classes[boolIndex(row[1] >= 0.5)]
+			} else {
+				pred.Label[i] = pred.Classes[argmax(row)]
+			}
+		}
+	}
 }
 
 func boolIndex(b bool) int {
