@@ -84,6 +84,12 @@ type Config struct {
 	Workers int
 }
 
+// Validate reports a test name or threshold that Compare would refuse.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 func (c Config) withDefaults() (Config, error) {
 	if c.Default.Name == "" {
 		c.Default.Name = spec.TestPSI

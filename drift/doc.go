@@ -12,7 +12,13 @@
 // and returns a Report; CompareFrames does both steps for two frames in
 // memory, keeping every reference value so its statistics are exact.
 // SelectFeatures picks the columns worth comparing, leaving out identifiers
-// and timestamps.
+// and timestamps. ConfigFromMonitor turns a Monitor spec's tests into a
+// Config.
+//
+// Prediction drift: add the model's output on the reference rows (a score, a
+// value or a label) as a column and name it in ProfileOptions.Prediction;
+// Compare then tests the same column of the current frame with
+// Config.Prediction (default js) and reports it apart from the features.
 //
 // # Statistics
 //
