@@ -135,7 +135,7 @@ func readEvalReport(stdin io.Reader, path string) (*eval.Report, error) {
 	}
 	var r eval.Report
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, jsonError(path, data, err)
+		return nil, jsonPosError(path, data, err)
 	}
 	if r.Metrics == nil {
 		return nil, fmt.Errorf("%s: not an evaluation report: no \"metrics\" (want the output of ferry eval --json)", path)
@@ -143,8 +143,8 @@ func readEvalReport(stdin io.Reader, path string) (*eval.Report, error) {
 	return &r, nil
 }
 
-// jsonError places a JSON decoding error at path:line:col.
-func jsonError(path string, data []byte, err error) error {
+// jsonPosError places a JSON decoding error at path:line:col.
+func jsonPosError(path string, data []byte, err error) error {
 	var offset int64 = -1
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -182,7 +182,7 @@ func gateNode(path string, data []byte) (*yaml.Node, error) {
 		if node.Kind != yaml.MappingNode {
 			return nil, fmt.Errorf("%s:%d:%d: want a gate block or a Model document", path, node.Line, node.Column)
 		}
-		kind := mapValue(node, "kind")
+		kind := yamlField(node, "kind")
 		if kind == nil {
 			return node, nil // a bare gate block
 		}
@@ -194,7 +194,7 @@ func gateNode(path string, data []byte) (*yaml.Node, error) {
 	case 0:
 		return nil, fmt.Errorf("%s: no Model document and no gate block", path)
 	case 1:
-		return mapValue(mapValue(models[0], "spec"), "gate"), nil
+		return yamlField(yamlField(models[0], "spec"), "gate"), nil
 	}
 	return nil, fmt.Errorf("%s:%d:%d: %d Model documents: put the one to gate in a file of its own",
 		path, models[1].Line, models[1].Column, len(models))
@@ -230,7 +230,7 @@ func readGateParams(path string) (spec.Gate, error) {
 	return g, nil
 }
 
-func mapValue(n *yaml.Node, key string) *yaml.Node {
+func yamlField(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}

@@ -121,7 +121,7 @@ func writeTestReport(w io.Writer, rep *policy.TestReport) error {
 	for _, f := range rep.Coverage {
 		fmt.Fprintf(w, "coverage %s: %.1f%%", f.Path, f.Percent())
 		if len(f.NotCoveredLines) > 0 {
-			fmt.Fprintf(w, " (not covered: lines %s)", lineRanges(f.NotCoveredLines))
+			fmt.Fprintf(w, " (not covered: lines %s)", coverageLineRanges(f.NotCoveredLines))
 		}
 		fmt.Fprintln(w)
 	}
@@ -134,8 +134,8 @@ func writeTestReport(w io.Writer, rep *policy.TestReport) error {
 	return err
 }
 
-// lineRanges prints ascending line numbers as "3-5, 9".
-func lineRanges(lines []int) string {
+// coverageLineRanges prints ascending line numbers as "3-5, 9".
+func coverageLineRanges(lines []int) string {
 	var parts []string
 	for i := 0; i < len(lines); {
 		j := i
@@ -152,8 +152,8 @@ func lineRanges(lines []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// flip is a stored decision whose outcome a policy change reverses.
-type flip struct {
+// policyFlip is a stored decision whose outcome a policy change reverses.
+type policyFlip struct {
 	Decision string         `json:"decision"`
 	File     string         `json:"file"`
 	Before   bool           `json:"before"`
@@ -215,7 +215,7 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 			}
 			var flagPaths []string
 			for _, p := range policies {
-				rel, err := repoPath(root, p)
+				rel, err := policyRepoPath(root, p)
 				if err != nil {
 					return err
 				}
@@ -249,7 +249,7 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 				gates[key] = g
 				return g, nil
 			}
-			var flips []flip
+			var flips []policyFlip
 			for i, d := range stored {
 				paths := flagPaths
 				if len(paths) == 0 {
@@ -277,7 +277,7 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 				if db.Allow == da.Allow {
 					continue
 				}
-				flips = append(flips, flip{
+				flips = append(flips, policyFlip{
 					Decision: decisionLabel(d, files[i]), File: files[i],
 					Before: db.Allow, After: da.Allow, Reasons: flipReasons(db, da), Checks: da.Checks,
 				})
@@ -291,7 +291,7 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
 				enc.SetEscapeHTML(false)
-				if err := enc.Encode(map[string]any{"base": base, "decisions": len(stored), "flips": nonNil(flips)}); err != nil {
+				if err := enc.Encode(map[string]any{"base": base, "decisions": len(stored), "flips": nonNilFlips(flips)}); err != nil {
 					return err
 				}
 			} else {
@@ -318,16 +318,16 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 	return cmd
 }
 
-func nonNil(f []flip) []flip {
+func nonNilFlips(f []policyFlip) []policyFlip {
 	if f == nil {
-		return []flip{}
+		return []policyFlip{}
 	}
 	return f
 }
 
-// repoPath turns a path relative to the working directory into a slash path
+// policyRepoPath turns a path relative to the working directory into a slash path
 // relative to the repository root.
-func repoPath(root, p string) (string, error) {
+func policyRepoPath(root, p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", err
@@ -370,7 +370,7 @@ func readDecisions(dir string) ([]string, []*policy.Decision, error) {
 		}
 		var d policy.Decision
 		if err := json.Unmarshal(data, &d); err != nil {
-			return nil, nil, jsonError(p, data, err)
+			return nil, nil, jsonPosError(p, data, err)
 		}
 		if d.Input.Candidate == nil {
 			return nil, nil, fmt.Errorf("%s: not a gate decision: no input.candidate (want ferry gate --json output)", p)
