@@ -283,7 +283,7 @@ func fitGBT(ctx context.Context, f *dataset.Frame, feats []feature, tgt *targetD
 		} else {
 			rows = append(rows, all...)
 		}
-		tree := t.grow(rows)
+		tree, ranges := t.grow(rows)
 		for k := range tree {
 			if nd := &tree[k]; !nd.leaf {
 				nd.threshold = m.binners[nd.feature].threshold(int(nd.bin))
@@ -291,11 +291,21 @@ func fitGBT(ctx context.Context, f *dataset.Frame, feats []feature, tgt *targetD
 		}
 		leaves += countLeaves(tree)
 		m.trees = append(m.trees, tree)
-		parallel(gradChunks, n, func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				raw[i] += float64(tree[t.leafOf(tree, i)].value)
+		if subsample < 1 {
+			parallel(gradChunks, n, func(_, lo, hi int) {
+				for i := lo; i < hi; i++ {
+					raw[i] += float64(tree[t.leafOf(tree, i)].value)
+				}
+			})
+		} else {
+			// Every row was in the tree: its leaf holds it.
+			for _, lr := range ranges {
+				v := float64(tree[lr.node].value)
+				for _, r := range rows[lr.lo:lr.hi] {
+					raw[r] += v
+				}
 			}
-		})
+		}
 	}
 	info["trees"] = len(m.trees)
 	info["leaves"] = leaves
@@ -395,7 +405,11 @@ func (t *gbtTrainer) build(rows []int32) []histBin {
 	return out
 }
 
-func (t *gbtTrainer) grow(rows []int32) []treeNode {
+// leafRange is the rows of one leaf: rows[lo:hi] of the tree's row buffer.
+type leafRange struct{ node, lo, hi int }
+
+func (t *gbtTrainer) grow(rows []int32) ([]treeNode, []leafRange) {
+	var leaves []leafRange
 	tree := []treeNode{{leaf: true}}
 	root := &growNode{id: 0, lo: 0, hi: len(rows), hist: t.build(rows)}
 	for b := 0; b < 256; b++ {
@@ -409,6 +423,7 @@ func (t *gbtTrainer) grow(rows []int32) []treeNode {
 			s, ok := t.bestSplit(nd)
 			if !ok {
 				tree[nd.id] = treeNode{leaf: true, value: t.leafValue(nd.g, nd.h)}
+				leaves = append(leaves, leafRange{nd.id, nd.lo, nd.hi})
 				t.release(nd.hist)
 				continue
 			}
@@ -439,7 +454,7 @@ func (t *gbtTrainer) grow(rows []int32) []treeNode {
 		}
 		level = next
 	}
-	return tree
+	return tree, leaves
 }
 
 func (t *gbtTrainer) leafValue(g, h float64) float32 {
@@ -533,27 +548,29 @@ func (m *gbt) raw(f *dataset.Frame) ([]float32, error) {
 		cols[j] = v
 	}
 	out := make([]float32, f.Rows)
-	x := make([]float32, len(cols))
-	for i := range out {
-		for j := range cols {
-			x[j] = cols[j][i]
-		}
-		var s float32
-		for _, tree := range m.trees {
-			k := 0
-			for !tree[k].leaf {
-				nd := &tree[k]
-				v := x[nd.feature]
-				if v <= nd.threshold || (nd.missingLeft && v != v) {
-					k = nd.left
-				} else {
-					k = nd.right
-				}
+	parallel(nChunks(f.Rows, 4096), f.Rows, func(_, lo, hi int) {
+		x := make([]float32, len(cols))
+		for i := lo; i < hi; i++ {
+			for j := range cols {
+				x[j] = cols[j][i]
 			}
-			s += tree[k].value
+			var s float32
+			for _, tree := range m.trees {
+				k := 0
+				for !tree[k].leaf {
+					nd := &tree[k]
+					v := x[nd.feature]
+					if v <= nd.threshold || (nd.missingLeft && v != v) {
+						k = nd.left
+					} else {
+						k = nd.right
+					}
+				}
+				s += tree[k].value
+			}
+			out[i] = s + m.base
 		}
-		out[i] = s + m.base
-	}
+	})
 	return out, nil
 }
 
