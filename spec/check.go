@@ -26,6 +26,19 @@ var taskMetrics = map[Task][]string{
 // MetricsFor returns the metric names an evaluation reports for a task.
 func MetricsFor(t Task) []string { return taskMetrics[t] }
 
+// ProfileKeys are the gate keys of an evaluation's latency and memory profile.
+var ProfileKeys = []string{"latencyP50Ms", "latencyP95Ms", "latencyP99Ms", "memoryMB"}
+
+// GateKeys returns the keys a Model's gate (min, max, tolerance) may name for a
+// task: its metrics and the profile keys; nil for an unknown task.
+func GateKeys(t Task) []string {
+	m := taskMetrics[t]
+	if m == nil {
+		return nil
+	}
+	return append(append([]string(nil), m...), ProfileKeys...)
+}
+
 // Blob URL schemes accepted for artifacts and dataset sources.
 var blobSchemes = []string{"file", "s3", "gs", "azblob", "mem"}
 
@@ -323,6 +336,18 @@ func (c *checker) model(m *Model) {
 		}
 	}
 	g := ms.Gate
+	if known := GateKeys(ms.Task); known != nil {
+		for _, block := range []struct {
+			name string
+			m    map[string]float64
+		}{{"min", g.Min}, {"max", g.Max}, {"tolerance", g.Tolerance}} {
+			for _, k := range sortedKeys(block.m) {
+				if !contains(known, k) {
+					c.errf(m, "spec.gate."+block.name+"."+k, "unknown metric %q%s for %s (want %s)", k, suggest(k, known), ms.Task, strings.Join(known, ", "))
+				}
+			}
+		}
+	}
 	for _, k := range sortedKeys(g.Min) {
 		if hi, ok := g.Max[k]; ok && g.Min[k] > hi {
 			c.errf(m, "spec.gate.min."+k, "min %v is greater than max %v", g.Min[k], hi)
@@ -477,11 +502,12 @@ func (c *checker) inRange(obj any, field string, v *float64, lo, hi float64, clo
 func (c *checker) monitor(m *Monitor) {
 	ms := m.Spec
 	var ds *Dataset
+	var mod *Model
 	if d := c.findDeployment(ms.Deployment); d == nil {
 		if ms.Deployment != "" {
 			c.errf(m, "spec.deployment", "deployment %q does not exist%s", ms.Deployment, c.names(KindDeployment))
 		}
-	} else if mod := c.findModel(d.Spec.Model); mod != nil {
+	} else if mod = c.findModel(d.Spec.Model); mod != nil {
 		ds = c.findDataset(mod.Spec.Dataset)
 	}
 	if c.written(m, "spec.window") && ms.Window <= 0 {
@@ -496,15 +522,42 @@ func (c *checker) monitor(m *Monitor) {
 			c.errf(m, at, "%q is not a feature of dataset %q", k, ds.Metadata.Name)
 		}
 		c.driftTest(m, at, ms.Features.Overrides[k])
+		if ds != nil {
+			c.testFits(m, at+".test", ms.Features.Overrides[k].Test, ds, k)
+		}
 	}
 	if ms.Prediction != nil {
 		c.driftTest(m, "spec.prediction", *ms.Prediction)
 	}
 	if p := ms.Performance; p != nil {
 		c.dataPath(m, "spec.performance.labels", p.Labels)
+		if mod != nil && p.Metric != "" {
+			if want := taskMetrics[mod.Spec.Task]; want != nil && !contains(want, p.Metric) {
+				c.errf(m, "spec.performance.metric", "metric %q does not apply to %s (want %s)", p.Metric, mod.Spec.Task, strings.Join(want, ", "))
+			}
+		}
 		if p.MaxDrop < 0 {
 			c.errf(m, "spec.performance.maxDrop", "maxDrop is negative")
 		}
+	}
+}
+
+// testFits checks that a drift test suits the feature's type: ks and wasserstein
+// compare numbers, chi2 compares categories; psi and js take both.
+func (c *checker) testFits(obj any, field, test string, ds *Dataset, col string) {
+	var typ FeatureType
+	for _, f := range ds.Spec.Features {
+		if f.Name == col {
+			typ = f.Type
+		}
+	}
+	switch {
+	case typ == "":
+		return
+	case (test == TestKS || test == TestWasserstein) && typ == TypeCategory:
+		c.errf(obj, field, "%s compares numbers; %q is a category feature (use chi2, psi or js)", test, col)
+	case test == TestChi2 && (typ == TypeNumber || typ == TypeInteger):
+		c.errf(obj, field, "chi2 compares categories; %q is a %s feature (use ks, wasserstein, psi or js)", col, typ)
 	}
 }
 

@@ -235,6 +235,18 @@ func TestLoadTable(t *testing.T) {
 			},
 		},
 		{
+			name: "metric names",
+			files: map[string]string{"x.yaml": doc("Model", "x", "  task: regression\n  dataset: d\n  gate: {min: {r2: 0.5, acuracy: 0.9}, max: {latencyP99Ms: 5, rmse: 3}, tolerance: {auc: 0.1}}\n") + "---\n" +
+				doc("Monitor", "y", "  deployment: dep\n  features: {overrides: {a: {test: chi2}, b: {test: ks}}}\n  performance: {labels: data/d.csv, metric: rmse, maxDrop: 0.1}\n")},
+			want: []string{
+				`x.yaml:7:25: spec.gate.min.acuracy: unknown metric "acuracy" for regression (want rmse, mae, r2, mape, latencyP50Ms, latencyP95Ms, latencyP99Ms, memoryMB)`,
+				`x.yaml:7:85: spec.gate.tolerance.auc: unknown metric "auc" for regression (want rmse, mae, r2, mape, latencyP50Ms, latencyP95Ms, latencyP99Ms, memoryMB)`,
+				`x.yaml:14:36: spec.features.overrides.a.test: chi2 compares categories; "a" is a number feature (use ks, wasserstein, psi or js)`,
+				`x.yaml:14:53: spec.features.overrides.b.test: ks compares numbers; "b" is a category feature (use chi2, psi or js)`,
+				`x.yaml:15:45: spec.performance.metric: metric "rmse" does not apply to binary-classification (want auc, prAuc, logloss, accuracy, precision, recall, f1, brier)`,
+			},
+		},
+		{
 			name:  "token env",
 			files: map[string]string{"ferry.yaml": "apiVersion: ferry.dev/v1\nkind: Project\nmetadata: {name: p}\nspec: {runtime: {tokenEnv: $TOKEN}}\n"},
 			want:  []string{`ferry.yaml:4:28: spec.runtime.tokenEnv: invalid environment variable name "$TOKEN"`},
