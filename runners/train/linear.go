@@ -15,6 +15,8 @@ import (
 
 var inf = math.Inf(1)
 
+var errNoColumns = errors.New("no usable feature columns (every category column is null)")
+
 var logisticParams = []paramDef{
 	{name: "C", kind: kindFloat, def: 1, min: 0, minOpen: true, max: inf, doc: "inverse L2 strength, as scikit-learn's C"},
 	{name: "l2", kind: kindFloat, def: 0, min: 0, minOpen: true, max: inf, doc: "L2 strength (1/C); give C or l2"},
@@ -182,6 +184,9 @@ func fitLogistic(ctx context.Context, f *dataset.Frame, feats []feature, tgt *ta
 		l2 = p.f("l2")
 	}
 	enc := fitEncoder(f, feats, p.int("maxCategories"))
+	if enc.dim == 0 {
+		return nil, errNoColumns
+	}
 	d, err := enc.encode(f)
 	if err != nil {
 		return nil, err
@@ -449,6 +454,9 @@ type ridge struct {
 
 func fitRidge(ctx context.Context, f *dataset.Frame, feats []feature, tgt *targetData, p params, info map[string]any) (model, error) {
 	enc := fitEncoder(f, feats, p.int("maxCategories"))
+	if enc.dim == 0 {
+		return nil, errNoColumns
+	}
 	d, err := enc.encode(f)
 	if err != nil {
 		return nil, err

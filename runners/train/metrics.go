@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"sort"
 
@@ -16,6 +17,9 @@ func evaluate(m model, f *dataset.Frame, target string, task spec.Task, classes 
 	tgt, err := prepareTarget(f, target, task, classes)
 	if err != nil {
 		return nil, err
+	}
+	if len(tgt.rows) == 0 {
+		return nil, fmt.Errorf("no eval rows with a known %s", target)
 	}
 	if len(tgt.rows) < f.Rows {
 		f = takeRows(f, tgt.rows)

@@ -296,6 +296,7 @@ type targetData struct {
 	rows    []int
 	classes []string // sorted; nil for regression
 	y       []float64
+	unknown int // eval rows whose class the model was not trained on (left out)
 }
 
 // prepareTarget reads the target column. For classification the classes are the
@@ -365,7 +366,9 @@ func prepareTarget(f *dataset.Frame, name string, task spec.Task, classes []stri
 		}
 		k, ok := index[l]
 		if !ok {
-			return nil, fmt.Errorf("target %q: row %d has class %q the model was not trained on (classes: %s)", name, i+1, l, clip(classes, 10))
+			// Only when evaluating: a class the model never saw cannot be scored.
+			t.unknown++
+			continue
 		}
 		t.rows = append(t.rows, i)
 		t.y = append(t.y, float64(k))
