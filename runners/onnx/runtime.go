@@ -59,7 +59,8 @@ func Init(libraryPath string) error {
 		return fmt.Errorf("%w at %s: %s", ErrNoRuntime, libraryPath, installHint)
 	}
 	ort.SetSharedLibraryPath(libraryPath)
-	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+	// onnxruntime returns its errors to us; at any lower level it would also print them.
+	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		return fmt.Errorf("load onnxruntime %s: %w (%s)", libraryPath, err, installHint)
 	}
 	initPath = libraryPath
