@@ -250,7 +250,7 @@ func (d *decoder) slice(n *yaml.Node, v reflect.Value, path string, depth int) {
 	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, c := range n.Content {
-		d.value(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i), depth+1)
+		d.value(c, s.Index(i), elem(path, i), depth+1)
 	}
 	v.Set(s)
 }
@@ -419,7 +419,7 @@ func (d *decoder) generic(n *yaml.Node, path string, depth int) any {
 	case yaml.SequenceNode:
 		s := make([]any, len(n.Content))
 		for i, c := range n.Content {
-			s[i] = d.generic(c, fmt.Sprintf("%s[%d]", path, i), depth+1)
+			s[i] = d.generic(c, elem(path, i), depth+1)
 		}
 		return s
 	case yaml.ScalarNode:
@@ -606,3 +606,6 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// elem returns the path of a list element: "spec.features[2]".
+func elem(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
