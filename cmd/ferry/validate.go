@@ -39,7 +39,7 @@ func newValidateCmd(e *env) *cobra.Command {
 		Long: `Validate reads every YAML file under DIR, decodes
 the documents whose apiVersion is ferry.dev/v1 and checks them: unknown fields,
 wrong types and values, names, duplicates, references between objects, paths,
-canary steps, schedules, durations and thresholds.
+canary steps, schedules, durations, thresholds and builtin trainers' params.
 
 Without DIR, the project is the nearest folder holding ferry.yaml at or above
 the current one. Every problem is printed as file:line:col: message, sorted,
