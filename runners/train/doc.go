@@ -12,8 +12,9 @@
 //   - linear-regression: ridge, solved in closed form (Cholesky of the centred
 //     normal equations; the intercept is not penalised).
 //   - gradient-boosting: histogram-based trees (up to 255 quantile bins per
-//     number, one bin per category level) for binary log loss and squared
-//     error, grown depth-wise with the histogram subtraction trick; histograms
+//     number, one bin per category level) for binary log loss, multiclass log
+//     loss (one tree per class and round, softmax) and squared error, grown
+//     depth-wise with the histogram subtraction trick; histograms
 //     are built on all cores. Nulls have their own bin and every split learns
 //     which side they go to. Category levels are ranked by their smoothed
 //     training target mean, so one threshold on the rank splits the levels into
@@ -31,7 +32,8 @@
 // all zeros), Concat, and end in LinearClassifier or LinearRegressor. Trees map
 // category levels to their rank (LabelEncoder; unseen levels become NaN and follow
 // the learned missing direction), Concat, and run a TreeEnsembleRegressor; a binary
-// classifier turns its score into probabilities with Sigmoid. Classifiers output
+// classifier turns its score into probabilities with Sigmoid, a multiclass one its
+// per-class scores with Softmax, and the label is the ArgMax class (LabelEncoder). Classifiers output
 // "label" [N] and "probabilities" [N,C]; regressors output "value" [N,1].
 // Metadata: producer, ferryVersion, runId, datasetDigest, features, target, task,
 // classes, trainer.

@@ -167,12 +167,25 @@ type treeNode struct {
 	value       float32
 }
 
+// gbt is a fitted ensemble. Regression and binary models have one output (the
+// value, or the log-odds of the second class); a multiclass model has one output
+// per class, each tree adding to one of them (treeClass), turned into
+// probabilities with a softmax.
 type gbt struct {
-	feats   []feature
-	binners []*binner
-	trees   [][]treeNode
-	base    float32
-	classes []string // binary classification; nil for regression
+	feats     []feature
+	binners   []*binner
+	trees     [][]treeNode
+	treeClass []int
+	base      []float32
+	classes   []string // nil for regression
+}
+
+// outputs is the number of raw scores per row.
+func (m *gbt) outputs() int {
+	if len(m.classes) > 2 {
+		return len(m.classes)
+	}
+	return 1
 }
 
 type histBin struct {
@@ -196,8 +209,30 @@ type gbtTrainer struct {
 
 func fitGBT(ctx context.Context, f *dataset.Frame, feats []feature, tgt *targetData, p params, seed int64, info map[string]any) (model, error) {
 	n := f.Rows
-	binary := tgt.classes != nil
+	binary := len(tgt.classes) == 2
 	m := &gbt{feats: feats, classes: tgt.classes}
+	K := m.outputs()
+	// Category levels are ranked by their mean target; for several classes, by
+	// their share of the most frequent class.
+	rankY := tgt.y
+	if K > 1 {
+		counts := make([]int, K)
+		for _, y := range tgt.y {
+			counts[int(y)]++
+		}
+		top := 0
+		for k, c := range counts {
+			if c > counts[top] {
+				top = k
+			}
+		}
+		rankY = make([]float64, n)
+		for i, y := range tgt.y {
+			if int(y) == top {
+				rankY[i] = 1
+			}
+		}
+	}
 	t := &gbtTrainer{nf: len(feats), n: n, depth: p.int("depth"), minLeaf: p.int("minSamplesLeaf"), l2: p.f("l2"), lr: p.f("learningRate")}
 	t.bins = make([]uint8, n*t.nf)
 	for j, ft := range feats {
@@ -207,7 +242,7 @@ func fitGBT(ctx context.Context, f *dataset.Frame, feats []feature, tgt *targetD
 		}
 		var b *binner
 		if ft.category {
-			b = fitCategoryBinner(c, tgt.y, min(p.int("maxCategories"), p.int("maxBins")))
+			b = fitCategoryBinner(c, rankY, min(p.int("maxCategories"), p.int("maxBins")))
 		} else {
 			b = fitNumberBinner(c, p.int("maxBins"))
 		}
@@ -231,20 +266,38 @@ func fitGBT(ctx context.Context, f *dataset.Frame, feats []feature, tgt *targetD
 		}
 	}
 
-	var mean float64
-	for _, y := range tgt.y {
-		mean += y
+	// Start from the mean (regression), the log-odds (binary) or the log prior of
+	// each class.
+	base := make([]float64, K)
+	if K > 1 {
+		for _, y := range tgt.y {
+			base[int(y)]++
+		}
+		for k := range base {
+			base[k] = math.Log(math.Max(base[k]/float64(n), 1e-12))
+		}
+	} else {
+		var mean float64
+		for _, y := range tgt.y {
+			mean += y
+		}
+		mean /= float64(n)
+		base[0] = mean
+		if binary {
+			mean = math.Min(math.Max(mean, 1e-12), 1-1e-12)
+			base[0] = math.Log(mean / (1 - mean))
+		}
 	}
-	mean /= float64(n)
-	base := mean
-	if binary {
-		mean = math.Min(math.Max(mean, 1e-12), 1-1e-12)
-		base = math.Log(mean / (1 - mean))
+	for _, b := range base {
+		m.base = append(m.base, float32(b))
 	}
-	m.base = float32(base)
-	raw := make([]float64, n)
+	raw := make([]float64, n*K)
 	for i := range raw {
-		raw[i] = base
+		raw[i] = base[i%K]
+	}
+	var proba []float64
+	if K > 1 {
+		proba = make([]float64, n*K)
 	}
 	t.gh = make([]float64, 2*n)
 	subsample := p.f("subsample")
@@ -261,18 +314,6 @@ func fitGBT(ctx context.Context, f *dataset.Frame, feats []feature, tgt *targetD
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		parallel(gradChunks, n, func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if binary {
-					pr := sigmoid(raw[i])
-					t.gh[2*i] = pr - tgt.y[i]
-					t.gh[2*i+1] = math.Max(pr*(1-pr), 1e-16)
-				} else {
-					t.gh[2*i] = raw[i] - tgt.y[i]
-					t.gh[2*i+1] = 1
-				}
-			}
-		})
 		rows = rows[:0]
 		if subsample < 1 {
 			for i := 0; i < n; i++ {
@@ -283,26 +324,68 @@ func fitGBT(ctx context.Context, f *dataset.Frame, feats []feature, tgt *targetD
 		} else {
 			rows = append(rows, all...)
 		}
-		tree, ranges := t.grow(rows)
-		for k := range tree {
-			if nd := &tree[k]; !nd.leaf {
-				nd.threshold = m.binners[nd.feature].threshold(int(nd.bin))
-			}
-		}
-		leaves += countLeaves(tree)
-		m.trees = append(m.trees, tree)
-		if subsample < 1 {
+		if K > 1 {
 			parallel(gradChunks, n, func(_, lo, hi int) {
 				for i := lo; i < hi; i++ {
-					raw[i] += float64(tree[t.leafOf(tree, i)].value)
+					r, p := raw[i*K:(i+1)*K], proba[i*K:(i+1)*K]
+					mx := r[0]
+					for _, v := range r {
+						mx = math.Max(mx, v)
+					}
+					var z float64
+					for k, v := range r {
+						p[k] = math.Exp(v - mx)
+						z += p[k]
+					}
+					for k := range p {
+						p[k] /= z
+					}
 				}
 			})
-		} else {
-			// Every row was in the tree: its leaf holds it.
-			for _, lr := range ranges {
-				v := float64(tree[lr.node].value)
-				for _, r := range rows[lr.lo:lr.hi] {
-					raw[r] += v
+		}
+		for k := 0; k < K; k++ {
+			parallel(gradChunks, n, func(_, lo, hi int) {
+				for i := lo; i < hi; i++ {
+					switch {
+					case K > 1:
+						pr, y := proba[i*K+k], 0.0
+						if int(tgt.y[i]) == k {
+							y = 1
+						}
+						t.gh[2*i] = pr - y
+						t.gh[2*i+1] = math.Max(pr*(1-pr), 1e-16)
+					case binary:
+						pr := sigmoid(raw[i])
+						t.gh[2*i] = pr - tgt.y[i]
+						t.gh[2*i+1] = math.Max(pr*(1-pr), 1e-16)
+					default:
+						t.gh[2*i] = raw[i] - tgt.y[i]
+						t.gh[2*i+1] = 1
+					}
+				}
+			})
+			tree, ranges := t.grow(rows)
+			for j := range tree {
+				if nd := &tree[j]; !nd.leaf {
+					nd.threshold = m.binners[nd.feature].threshold(int(nd.bin))
+				}
+			}
+			leaves += countLeaves(tree)
+			m.trees = append(m.trees, tree)
+			m.treeClass = append(m.treeClass, k)
+			if subsample < 1 {
+				parallel(gradChunks, n, func(_, lo, hi int) {
+					for i := lo; i < hi; i++ {
+						raw[i*K+k] += float64(tree[t.leafOf(tree, i)].value)
+					}
+				})
+			} else {
+				// Every row was in the tree: its leaf holds it.
+				for _, lr := range ranges {
+					v := float64(tree[lr.node].value)
+					for _, r := range rows[lr.lo:lr.hi] {
+						raw[int(r)*K+k] += v
+					}
 				}
 			}
 		}
@@ -547,15 +630,16 @@ func (m *gbt) raw(f *dataset.Frame) ([]float32, error) {
 		}
 		cols[j] = v
 	}
-	out := make([]float32, f.Rows)
+	K := m.outputs()
+	out := make([]float32, f.Rows*K)
 	parallel(nChunks(f.Rows, 4096), f.Rows, func(_, lo, hi int) {
 		x := make([]float32, len(cols))
 		for i := lo; i < hi; i++ {
 			for j := range cols {
 				x[j] = cols[j][i]
 			}
-			var s float32
-			for _, tree := range m.trees {
+			s := out[i*K : (i+1)*K]
+			for ti, tree := range m.trees {
 				k := 0
 				for !tree[k].leaf {
 					nd := &tree[k]
@@ -566,9 +650,11 @@ func (m *gbt) raw(f *dataset.Frame) ([]float32, error) {
 						k = nd.right
 					}
 				}
-				s += tree[k].value
+				s[m.treeClass[ti]] += tree[k].value
 			}
-			out[i] = s + m.base
+			for c := range s {
+				s[c] += m.base[c]
+			}
 		}
 	})
 	return out, nil
@@ -587,16 +673,25 @@ func (m *gbt) predict(f *dataset.Frame) (*prediction, error) {
 		}
 		return p, nil
 	}
-	p.Proba = make([][]float64, len(s))
-	p.Label = make([]string, len(s))
-	for i, v := range s {
-		p1 := float32(1 / (1 + math.Exp(-float64(v))))
-		p0 := float32(1 - p1)
-		p.Proba[i] = []float64{float64(p0), float64(p1)}
-		p.Label[i] = m.classes[0]
-		if p1 > p0 {
-			p.Label[i] = m.classes[1]
+	n := f.Rows
+	p.Proba = make([][]float64, n)
+	p.Label = make([]string, n)
+	K := m.outputs()
+	for i := 0; i < n; i++ {
+		if K == 1 {
+			p1 := float32(1 / (1 + math.Exp(-float64(s[i]))))
+			p0 := float32(1 - p1)
+			p.Proba[i] = []float64{float64(p0), float64(p1)}
+		} else {
+			p.Proba[i] = softmax32(s[i*K : (i+1)*K])
 		}
+		best := 0
+		for c, v := range p.Proba[i] {
+			if v > p.Proba[i][best] {
+				best = c
+			}
+		}
+		p.Label[i] = m.classes[best]
 	}
 	return p, nil
 }
@@ -652,7 +747,7 @@ func (m *gbt) graph() (onnxpb.Graph, error) {
 				missing = append(missing, 0)
 				tTree = append(tTree, int64(ti))
 				tNode = append(tNode, int64(k))
-				tID = append(tID, 0)
+				tID = append(tID, int64(m.treeClass[ti]))
 				tWeight = append(tWeight, nd.value)
 				continue
 			}
@@ -676,8 +771,8 @@ func (m *gbt) graph() (onnxpb.Graph, error) {
 		Inputs: []string{"features"}, Outputs: []string{score},
 		Attrs: []onnxpb.Attr{
 			onnxpb.AttrString("aggregate_function", "SUM"),
-			onnxpb.AttrFloats("base_values", []float32{m.base}),
-			onnxpb.AttrInt("n_targets", 1),
+			onnxpb.AttrFloats("base_values", m.base),
+			onnxpb.AttrInt("n_targets", int64(m.outputs())),
 			onnxpb.AttrInts("nodes_falsenodeids", falseIDs),
 			onnxpb.AttrInts("nodes_featureids", featIDs),
 			onnxpb.AttrInts("nodes_missing_value_tracks_true", missing),
@@ -696,25 +791,37 @@ func (m *gbt) graph() (onnxpb.Graph, error) {
 		g.Outputs = append(g.Outputs, onnxpb.ValueInfo{Name: "value", ElemType: onnxpb.Float, Dims: []int64{-1, 1}})
 		return g, nil
 	}
-	// Binary: p = sigmoid(score), probabilities [1-p, p], label by argmax.
-	g.Initializers = append(g.Initializers, onnxpb.Tensor{Name: "one", DataType: onnxpb.Float, Dims: []int64{1}, Floats: []float32{1}})
+	if m.outputs() == 1 {
+		// Binary: p = sigmoid(score), probabilities [1-p, p].
+		g.Initializers = append(g.Initializers, onnxpb.Tensor{Name: "one", DataType: onnxpb.Float, Dims: []int64{1}, Floats: []float32{1}})
+		g.Nodes = append(g.Nodes,
+			onnxpb.Node{OpType: "Sigmoid", Name: "p1", Inputs: []string{"score"}, Outputs: []string{"p1"}},
+			onnxpb.Node{OpType: "Sub", Name: "p0", Inputs: []string{"one", "p1"}, Outputs: []string{"p0"}},
+			onnxpb.Node{OpType: "Concat", Name: "probabilities", Inputs: []string{"p0", "p1"}, Outputs: []string{"probabilities"},
+				Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1)}},
+		)
+	} else {
+		g.Nodes = append(g.Nodes, onnxpb.Node{OpType: "Softmax", Name: "probabilities", Inputs: []string{"score"}, Outputs: []string{"probabilities"},
+			Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1)}})
+	}
+	// The label is the class of the largest probability (the first on ties).
+	keys := make([]int64, len(m.classes))
+	for i := range keys {
+		keys[i] = int64(i)
+	}
 	g.Nodes = append(g.Nodes,
-		onnxpb.Node{OpType: "Sigmoid", Name: "p1", Inputs: []string{"score"}, Outputs: []string{"p1"}},
-		onnxpb.Node{OpType: "Sub", Name: "p0", Inputs: []string{"one", "p1"}, Outputs: []string{"p0"}},
-		onnxpb.Node{OpType: "Concat", Name: "probabilities", Inputs: []string{"p0", "p1"}, Outputs: []string{"probabilities"},
-			Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1)}},
 		onnxpb.Node{OpType: "ArgMax", Name: "argmax", Inputs: []string{"probabilities"}, Outputs: []string{"label_index"},
 			Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1), onnxpb.AttrInt("keepdims", 0)}},
 		onnxpb.Node{OpType: "LabelEncoder", Domain: "ai.onnx.ml", Name: "label", Inputs: []string{"label_index"}, Outputs: []string{"label"},
 			Attrs: []onnxpb.Attr{
 				onnxpb.AttrString("default_string", ""),
-				onnxpb.AttrInts("keys_int64s", []int64{0, 1}),
+				onnxpb.AttrInts("keys_int64s", keys),
 				onnxpb.AttrStrings("values_strings", m.classes),
 			}},
 	)
 	g.Outputs = append(g.Outputs,
 		onnxpb.ValueInfo{Name: "label", ElemType: onnxpb.String, Dims: []int64{-1}},
-		onnxpb.ValueInfo{Name: "probabilities", ElemType: onnxpb.Float, Dims: []int64{-1, 2}},
+		onnxpb.ValueInfo{Name: "probabilities", ElemType: onnxpb.Float, Dims: []int64{-1, int64(len(m.classes))}},
 	)
 	return g, nil
 }

@@ -176,9 +176,6 @@ func Train(ctx context.Context, req Request) (*Result, error) {
 		}
 		m, err = fitRidge(ctx, trainRows, feats, tgt, p, info)
 	case spec.TrainerGradientBoosting:
-		if task != spec.TaskBinary && task != spec.TaskRegression {
-			return nil, fmt.Errorf("train: gradient-boosting supports binary-classification and regression, the model's task is %q", task)
-		}
 		m, err = fitGBT(ctx, trainRows, feats, tgt, p, req.Experiment.Spec.Seed, info)
 	}
 	if err != nil {

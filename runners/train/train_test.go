@@ -45,6 +45,7 @@ var cases = []trainCase{
 	{"logistic-multiclass", spec.TrainerLogisticRegression, spec.TaskMulticlass, "late", map[string]any{"C": 0.5}},
 	{"ridge", spec.TrainerLinearRegression, spec.TaskRegression, "delay", map[string]any{"l2": 10}},
 	{"gbt-binary", spec.TrainerGradientBoosting, spec.TaskBinary, "delayed", map[string]any{"trees": 40, "depth": 5, "subsample": 0.8}},
+	{"gbt-multiclass", spec.TrainerGradientBoosting, spec.TaskMulticlass, "late", map[string]any{"trees": 15, "depth": 4}},
 	{"gbt-regression", spec.TrainerGradientBoosting, spec.TaskRegression, "delay", map[string]any{"trees": 30, "learningRate": 0.2, "l2": 1.0}},
 }
 
@@ -258,7 +259,8 @@ func TestParamValidation(t *testing.T) {
 		{spec.TrainerLogisticRegression, spec.TaskBinary, map[string]any{"C": 2, "l2": 0.5}, `give C or l2, not both`},
 		{spec.TrainerLogisticRegression, spec.TaskBinary, map[string]any{"alpha": 1, "C": true}, `param C: want a number, got true (a boolean); unknown param "alpha"`},
 		{spec.TrainerLinearRegression, spec.TaskBinary, nil, `linear-regression needs task regression`},
-		{spec.TrainerGradientBoosting, spec.TaskMulticlass, nil, `gradient-boosting supports binary-classification and regression`},
+		{spec.TrainerLogisticRegression, spec.TaskRegression, nil, `logistic-regression needs a classification task`},
+		{spec.TrainerGradientBoosting, spec.TaskMulticlass, map[string]any{"depth": 0}, `param depth: 0 out of range (want ≥ 1 and ≤ 16)`},
 		{"gbtt", spec.TaskBinary, nil, `unknown trainer "gbtt" (want gradient-boosting, linear-regression, logistic-regression)`},
 	}
 	for _, tt := range tests {
