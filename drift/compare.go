@@ -276,7 +276,10 @@ func resolveTest(fp *FeatureProfile, t Test, fr *FeatureResult) (string, float64
 			th = DefaultPValue
 		case spec.TestWasserstein:
 			if fp.Summary != nil {
-				th = DefaultWassersteinRatio * fp.Summary.Std
+				th = DefaultWassersteinRatio * float64(fp.Summary.Std)
+			}
+			if math.IsNaN(th) || math.IsInf(th, 0) {
+				th = math.MaxFloat64 // the spread overflowed: only an overflowing distance drifts
 			}
 		}
 	}

@@ -98,12 +98,13 @@ type FeatureProfile struct {
 }
 
 // NumberSummary describes a number feature's values.
+// Mean and Std are null in JSON when they overflow (values near ±1.8e308).
 type NumberSummary struct {
 	Max       float64   `json:"max"`
-	Mean      float64   `json:"mean"`
+	Mean      Value     `json:"mean"`
 	Min       float64   `json:"min"`
 	Quantiles []float64 `json:"quantiles"` // at SummaryProbs
-	Std       float64   `json:"std"`
+	Std       Value     `json:"std"`
 }
 
 // SummaryProbs are the probabilities of NumberSummary.Quantiles.
@@ -294,7 +295,7 @@ func summarize(sorted []float64) *NumberSummary {
 	for _, v := range sorted {
 		ss += (v - mean) * (v - mean)
 	}
-	s := &NumberSummary{Min: sorted[0], Max: sorted[len(sorted)-1], Mean: mean, Std: math.Sqrt(ss / n)}
+	s := &NumberSummary{Min: sorted[0], Max: sorted[len(sorted)-1], Mean: Value(mean), Std: Value(math.Sqrt(ss / n))}
 	for _, p := range SummaryProbs {
 		s.Quantiles = append(s.Quantiles, Quantile(sorted, p))
 	}

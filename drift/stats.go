@@ -33,6 +33,9 @@ func Quantile(sorted []float64, p float64) float64 {
 	// numpy's _lerp: exact at both ends and monotone.
 	t := h - lo
 	d := b - a
+	if math.IsInf(d, 0) { // a and b near ±MaxFloat64
+		return a*(1-t) + b*t
+	}
 	v := a + d*t
 	if t >= 0.5 {
 		v = b - d*(1-t)
