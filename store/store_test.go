@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -216,5 +217,38 @@ func TestWriterBlockHonoursContext(t *testing.T) {
 	w.Close(context.Background())
 	if sink.drops != 1 {
 		t.Fatalf("drops logged %d, want 1", sink.drops)
+	}
+}
+
+func TestFrameSpreadsInputsAndOutputs(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	rows := []Prediction{
+		{Time: t0, Deployment: "d", Version: 1, RequestID: "a", Inputs: json.RawMessage(`{"origin":"LAX","distance":1797,"late":true}`), Outputs: json.RawMessage(`{"probabilities":[0.25,0.75],"label":1}`), LatencyMs: 0.5},
+		{Time: t0.Add(time.Second), Deployment: "d", Version: 2, RequestID: "b", Row: 1, Inputs: json.RawMessage(`{"origin":"SEA","distance":"far","extra":null}`), Outputs: json.RawMessage(`{"probabilities":[[0.5],[0.5]],"label":0}`), LatencyMs: 1},
+	}
+	if err := db.Write(ctx, rows, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := db.Frame(ctx, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "time deployment version request_id row latency_ms distance late origin out_label out_probabilities_0 out_probabilities_1 extra" // in order of first appearance
+	if got := strings.Join(f.Names(), " "); got != want || f.Rows != 2 {
+		t.Fatalf("columns %q (%d rows), want %q", got, f.Rows, want)
+	}
+	if c := f.Col("distance"); c.Type.String() != "category" || c.String(0) != "1797" || c.String(1) != "far" {
+		t.Fatalf("distance turned to text: %+v", c)
+	}
+	if c := f.Col("late"); c.Floats[0] != 1 || !c.IsNull(1) {
+		t.Fatalf("late: %+v", c)
+	}
+	if c := f.Col("out_probabilities_1"); c.Floats[0] != 0.75 || c.Floats[1] != 0.5 {
+		t.Fatalf("probabilities: %+v", c)
+	}
+	if c := f.Col("time"); c.String(1) != "2026-03-01T00:00:01Z" {
+		t.Fatalf("time %q", c.String(1))
 	}
 }

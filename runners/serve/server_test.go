@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ferryml/ferry/runners/onnx"
 	"github.com/ferryml/ferry/store"
@@ -515,38 +516,52 @@ func TestAdminAPI(t *testing.T) {
 }
 
 func TestShutdownLosesNoPrediction(t *testing.T) {
-	for _, policy := range []store.Policy{store.PolicyBlock, store.PolicyDrop} {
-		t.Run(policy.String(), func(t *testing.T) {
-			db, err := store.Open(context.Background(), "sqlite://p.db", t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			ts := startServer(t, Options{Predictions: db, Queue: 8, OnFull: policy})
-			ts.deploy(t, "flights", DeploymentSpec{Model: "delay", Versions: []VersionSpec{one(1, "percolumn.onnx", 1)}})
-			l := startLoad(ts, 8, "/v2/models/flights/infer", flightsRow)
-			l.waitOK(t, 500)
-			// Cancel under load: Serve stops accepting, drains and flushes.
-			if err := ts.stop(); err != nil {
-				t.Fatal(err)
-			}
-			l.finish()
-			ctx := context.Background()
-			stored, _ := db.Count(ctx, store.Filter{Deployment: "flights"})
-			dropped, _ := db.Dropped(ctx, store.Filter{Deployment: "flights"})
-			if answered := l.ok.Load(); stored+dropped != answered {
-				t.Fatalf("answered %d, stored %d + dropped %d = %d", answered, stored, dropped, stored+dropped)
-			}
-			if policy == store.PolicyBlock && dropped != 0 {
-				t.Fatalf("block policy dropped %d rows", dropped)
-			}
-			t.Logf("answered %d: stored %d, dropped %d", l.ok.Load(), stored, dropped)
-			var row store.Prediction
-			db.Scan(ctx, store.Filter{Limit: 1}, func(p *store.Prediction) error { row = *p; return nil })
-			if row.Version != 1 || row.RequestID == "" || !strings.Contains(string(row.Inputs), `"origin":"LAX"`) || !strings.Contains(string(row.Outputs), `"probabilities":[`) {
-				t.Fatalf("logged row %+v, inputs %s outputs %s", row, row.Inputs, row.Outputs)
-			}
-		})
+	urls := []string{"sqlite://p.db"}
+	if u := os.Getenv("FERRY_TEST_POSTGRES_URL"); u != "" {
+		urls = append(urls, u)
+	} else {
+		t.Log("FERRY_TEST_POSTGRES_URL unset: PostgreSQL not tested")
+	}
+	for _, url := range urls {
+		for _, policy := range []store.Policy{store.PolicyBlock, store.PolicyDrop} {
+			t.Run(strings.SplitN(url, ":", 2)[0]+"/"+policy.String(), func(t *testing.T) {
+				shutdownUnderLoad(t, url, policy)
+			})
+		}
+	}
+}
+
+func shutdownUnderLoad(t *testing.T, url string, policy store.Policy) {
+	db, err := store.Open(context.Background(), url, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dep := fmt.Sprintf("flights-%s-%d", policy, time.Now().UnixNano()) // a fresh deployment per run in a shared database
+	ts := startServer(t, Options{Predictions: db, Queue: 8, OnFull: policy})
+	ts.deploy(t, dep, DeploymentSpec{Model: "delay", Versions: []VersionSpec{one(1, "percolumn.onnx", 1)}})
+	l := startLoad(ts, 8, "/v2/models/"+dep+"/infer", flightsRow)
+	l.waitOK(t, 500)
+	// Cancel under load: Serve stops accepting, drains and flushes.
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	l.finish()
+	ctx := context.Background()
+	stored, _ := db.Count(ctx, store.Filter{Deployment: dep})
+	dropped, _ := db.Dropped(ctx, store.Filter{Deployment: dep})
+	if answered := l.ok.Load(); stored+dropped != answered {
+		t.Fatalf("answered %d, stored %d + dropped %d = %d", answered, stored, dropped, stored+dropped)
+	}
+	if policy == store.PolicyBlock && dropped != 0 {
+		t.Fatalf("block policy dropped %d rows", dropped)
+	}
+	t.Logf("answered %d: stored %d, dropped %d", l.ok.Load(), stored, dropped)
+	var row store.Prediction
+	db.Scan(ctx, store.Filter{Deployment: dep, Limit: 1}, func(p *store.Prediction) error { row = *p; return nil })
+	in, out := strings.ReplaceAll(string(row.Inputs), " ", ""), strings.ReplaceAll(string(row.Outputs), " ", "") // jsonb adds spaces
+	if row.Version != 1 || row.RequestID == "" || !strings.Contains(in, `"origin":"LAX"`) || !strings.Contains(out, `"probabilities":[`) {
+		t.Fatalf("logged row %+v, inputs %s outputs %s", row, row.Inputs, row.Outputs)
 	}
 }
 

@@ -13,6 +13,9 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+if __name__ == "__main__":
+    # uvicorn's workers import this module again; they find the model here.
+    os.environ["FERRY_BENCH_MODEL"] = os.path.abspath(sys.argv[1])
 MODEL_PATH = os.environ.get("FERRY_BENCH_MODEL", "gbt.pkl")
 with open(MODEL_PATH, "rb") as f:
     model = pickle.load(f)
@@ -40,7 +43,6 @@ def predict(flight: Flight):
 
 
 if __name__ == "__main__":
-    os.environ["FERRY_BENCH_MODEL"] = os.path.abspath(sys.argv[1])
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     uvicorn.run("fastapi_server:app", host="127.0.0.1", port=int(sys.argv[2]),
                 workers=workers, log_level="warning", access_log=False)
