@@ -116,13 +116,7 @@ func runEval(e *env, fl evalFlags) error {
 		Target: fl.target, Task: task, Segments: fl.segments, TopSegments: fl.top,
 		Positive: fl.positive, Features: fl.features, Impute: fl.impute, LatencyRuns: fl.latencyRuns,
 	}
-	if fl.edgeCases != "" {
-		edge, err := dataset.ReadFile(fl.edgeCases, dataset.ReadOptions{Features: edgeCaseTypes(data, types)})
-		if err != nil {
-			return err
-		}
-		opts.EdgeCases, opts.EdgeCasesName = edge, fl.edgeCases
-	}
+	opts.EdgeCasesPath = fl.edgeCases
 	if bar := newProgress(e.stderr, "evaluating"); bar != nil {
 		opts.Progress = bar.update
 		defer bar.done()
@@ -153,28 +147,6 @@ func inputTypes(m *onnx.Model) []spec.Feature {
 		case "bool":
 			out = append(out, spec.Feature{Name: in.Name, Type: spec.TypeBoolean})
 		}
-	}
-	return out
-}
-
-// edgeCaseTypes reads an edge-case file's columns as the data's columns were read,
-// and its expected column as text (labels or numbers as written).
-func edgeCaseTypes(data *dataset.Frame, inputs []spec.Feature) []spec.Feature {
-	out := []spec.Feature{{Name: onnx.ExpectedColumn, Type: spec.TypeCategory}, {Name: onnx.NameColumn, Type: spec.TypeCategory}}
-	seen := map[string]bool{onnx.ExpectedColumn: true, onnx.NameColumn: true, onnx.ToleranceColumn: true}
-	for _, f := range inputs {
-		seen[f.Name] = true
-		out = append(out, f)
-	}
-	for _, c := range data.Columns {
-		if seen[c.Name] {
-			continue
-		}
-		t := spec.TypeNumber
-		if c.Type == dataset.Category {
-			t = spec.TypeCategory
-		}
-		out = append(out, spec.Feature{Name: c.Name, Type: t})
 	}
 	return out
 }

@@ -30,14 +30,25 @@
 // # Outputs
 //
 // Predict finds what a classifier or regressor returns among its outputs:
-// probabilities as a [N,C] tensor or a sequence of maps (skl2onnx's ZipMap), a
-// [N]/[N,1] float score, a label tensor, or a [N]/[N,1] regression value. Class
-// labels come from the model's metadata "classes", the ZipMap keys, or the
-// classlabels_* attribute of the graph's classifier node, in that order.
+// probabilities as a [N,C] float tensor or a sequence of maps (skl2onnx's ZipMap,
+// read through onnxruntime's sequence and map values, which is slower than
+// zipmap=False), a [N]/[N,1] float score, a label tensor, or a [N]/[N,1]
+// regression value. Class labels come from the model's metadata "classes", the
+// ZipMap keys, or the classlabels_* attribute of the graph's classifier node (read
+// by the wire check), in that order, else "0".."C-1". For two classes Score is the
+// probability of Classes[1].
 //
 // # Evaluation
 //
 // Evaluate predicts over a frame and scores it with package eval: overall and per
-// segment metrics, edge cases, a single-row latency profile measured in process,
-// batched throughput, and the resident memory added by loading the model.
+// segment metrics, edge cases, a single-row latency profile measured in process
+// (DefaultLatencyRuns calls of Predict on one-row frames after a warm-up,
+// conversion included, as serving sees it), batched throughput, and the resident
+// memory added by loading the model (VmRSS before and after creating the session).
+// The binary positive class is EvalOptions.Positive, else Classes[1]; a target
+// value that is not one of the model's classes is an error naming it.
+//
+// Category inputs are handed to onnxruntime through its C API directly
+// (strings.go): one C string per level instead of one per row, which the Go
+// binding would make.
 package onnx

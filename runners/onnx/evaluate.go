@@ -45,6 +45,10 @@ type EvalOptions struct {
 	// "tolerance" and "name" columns; EdgeCasesName names it in messages.
 	EdgeCases     *dataset.Frame
 	EdgeCasesName string
+	// EdgeCasesPath is a file (CSV, Parquet, JSONL) to read EdgeCases from when
+	// EdgeCases is nil. Its columns are read with the types of the data's columns,
+	// and "expected" as text.
+	EdgeCasesPath string
 	// Positive is the positive class of a binary classifier. Default: the second
 	// of the model's classes ("1", "true", or the later in sort order).
 	Positive string
@@ -146,6 +150,15 @@ func evaluate(m *Model, f *dataset.Frame, opts EvalOptions) (*eval.Report, evalS
 			rep.Segments = map[string]map[string]eval.Segment{}
 		}
 		rep.Segments[name] = segs
+	}
+	if opts.EdgeCases == nil && opts.EdgeCasesPath != "" {
+		opts.EdgeCases, err = dataset.ReadFile(opts.EdgeCasesPath, dataset.ReadOptions{Features: EdgeCaseTypes(f)})
+		if err != nil {
+			return nil, st, fmt.Errorf("edge cases: %w", err)
+		}
+		if opts.EdgeCasesName == "" {
+			opts.EdgeCasesName = opts.EdgeCasesPath
+		}
 	}
 	if opts.EdgeCases != nil {
 		rep.EdgeCases, err = edgeCases(m, task, sc, opts, popts)
@@ -652,4 +665,22 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// EdgeCaseTypes are the feature types to read an edge-case file with: each column
+// of data as it was read, and the expected and name columns as text.
+func EdgeCaseTypes(data *dataset.Frame) []spec.Feature {
+	out := []spec.Feature{{Name: ExpectedColumn, Type: spec.TypeCategory}, {Name: NameColumn, Type: spec.TypeCategory}}
+	for _, c := range data.Columns {
+		switch c.Name {
+		case ExpectedColumn, NameColumn, ToleranceColumn:
+			continue
+		}
+		t := spec.TypeNumber
+		if c.Type == dataset.Category {
+			t = spec.TypeCategory
+		}
+		out = append(out, spec.Feature{Name: c.Name, Type: t})
+	}
+	return out
 }

@@ -3,6 +3,8 @@ package onnx
 import (
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,6 +139,24 @@ func TestEvaluateEdgeCases(t *testing.T) {
 	}
 	if f0 := e.Failures[0]; f0.Name != "case3" || f0.Inputs["origin"] != f.Col("origin").String(3) || f0.Got != p.Label[3] {
 		t.Errorf("failure %+v", f0)
+	}
+	// the same cases from a file; origin codes that look like numbers stay strings
+	path := filepath.Join(t.TempDir(), "edge.csv")
+	var text strings.Builder
+	text.WriteString("name,distance,origin,hour,expected,tolerance\n")
+	for _, r := range rows {
+		text.WriteString(strings.Join(r, ",") + "\n")
+	}
+	text.WriteString("numeric origin,100,123,5,1,\n")
+	if err := os.WriteFile(path, []byte(text.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err = Evaluate(m, f, EvalOptions{Target: "delayed", EdgeCasesPath: path, LatencyRuns: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := r.EdgeCases; e.Total != 7 || e.Failed != 3 || e.Failures[2].Row != 7 || e.Failures[2].Inputs["origin"] != "123" {
+		t.Errorf("edge cases from %s: %+v", path, e)
 	}
 	if _, err := Evaluate(m, f, EvalOptions{Target: "delayed", EdgeCases: recordsFrame([]string{"distance"}, [][]string{{"1"}}), EdgeCasesName: "edge.csv"}); err == nil || !strings.Contains(err.Error(), `edge.csv: no "expected" column`) {
 		t.Errorf("edge cases without expected: %v", err)
