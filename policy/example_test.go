@@ -2,10 +2,13 @@ package policy
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferryml/ferry/eval"
 )
 
 // The example user policies pass their own tests, and the gate loads them.
@@ -69,6 +72,30 @@ func BenchmarkDecide(b *testing.B) {
 	}
 	// CPU time of the whole process (GC included) per decision: on a shared
 	// machine ns/op is wall time and grows with other people's load; this does not.
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkDecideManySegments is the default policy on reports with 100 segments
+// (airports): segment comparisons are Rego arithmetic, the costly part.
+func BenchmarkDecideManySegments(b *testing.B) {
+	g, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := exampleInput(b)
+	for i := range 100 {
+		v := fmt.Sprintf("A%02d", i)
+		in.Candidate.Segments["origin"][v] = eval.Segment{Rows: 100, Metrics: map[string]float64{"auc": 0.7 - float64(i)/10000}}
+		in.Production.Segments["origin"][v] = eval.Segment{Rows: 100, Metrics: map[string]float64{"auc": 0.7}}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		if _, err := g.Decide(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
 

@@ -266,16 +266,18 @@ checks contains {
 # warning. Segments are small and noisy, so the default does not deny on them;
 # a user rule can (see examples/policies/segments.rego).
 
-segment_regressions contains regression(key, column, val, c, p, tol) if {
+segment_regressions contains regression(key, column, val, c, p, d, tol) if {
 	some [key, column, val, c, p, tol] in segment_comparisons
 	not lower_is_better[key]
-	p - c > tol
+	d := p - c
+	d > tol
 }
 
-segment_regressions contains regression(key, column, val, c, p, tol) if {
+segment_regressions contains regression(key, column, val, c, p, d, tol) if {
 	some [key, column, val, c, p, tol] in segment_comparisons
 	lower_is_better[key]
-	c - p > tol
+	d := c - p
+	d > tol
 }
 
 # segment_comparisons is [metric, column, value, candidate, production,
@@ -289,13 +291,13 @@ segment_comparisons := [[key, column, val, c, p, tol] |
 	p := input.production.segments[column][val].metrics[key]
 ]
 
-regression(key, column, val, c, p, tol) := {
+regression(key, column, val, c, p, d, tol) := {
 	"column": column,
 	"value": val,
 	"metric": key,
 	"candidate": c,
 	"production": p,
-	"drop": drop(key, c, p),
+	"drop": d,
 	"tolerance": tol,
 }
 
