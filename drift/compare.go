@@ -170,8 +170,12 @@ func Compare(p *Profile, cur *dataset.Frame, cfg Config) (*Report, error) {
 		Features:  make([]*FeatureResult, len(feats)),
 	}
 	jobs := slices.Clone(feats)
-	if p.Prediction != nil && cur.Col(p.Prediction.Name) != nil {
-		jobs = append(jobs, p.Prediction)
+	if pr := p.Prediction; pr != nil {
+		if cur.Col(pr.Name) != nil {
+			jobs = append(jobs, pr)
+		} else {
+			r.Notes = append(r.Notes, fmt.Sprintf("no prediction drift: the current data has no column %q", pr.Name))
+		}
 	}
 	results := make([]*FeatureResult, len(jobs))
 	parallel(len(jobs), cfg.Workers, func(i int, buf *[]float64) {

@@ -254,6 +254,10 @@ func TestProfileIsDeterministicAndRoundTrips(t *testing.T) {
 	if len(r1.Notes) == 0 || !strings.Contains(r1.Notes[0], "sample of at most 300") {
 		t.Errorf("notes %q do not mention the sample", r1.Notes)
 	}
+	r3, _ := Compare(p1, frame(num("x", vals...)), Config{})
+	if r3.Prediction != nil || !slices.ContainsFunc(r3.Notes, func(n string) bool { return strings.Contains(n, `no column "score"`) }) {
+		t.Errorf("a current frame without the prediction: %+v, notes %q", r3.Prediction, r3.Notes)
+	}
 	if _, err := UnmarshalProfile([]byte(`{"version": 99}`)); err == nil {
 		t.Error("a future profile version was accepted")
 	}
