@@ -61,6 +61,15 @@ func Diff(desired *spec.Set, obs *Observed) (*Plan, error) {
 	keys := make([]string, len(p.Actions))
 	for i, a := range p.Actions {
 		keys[i] = a.Key
+		// Lists are [] rather than null in JSON: the schema stays stable.
+		if r := a.Rollout; r != nil {
+			if r.From == nil {
+				r.From = []records.LiveVersion{}
+			}
+			if r.To == nil {
+				r.To = []records.LiveVersion{}
+			}
+		}
 	}
 	p.ID = hashOf("plan", p.Desired, p.Observed, keys)
 	if p.Actions == nil {
