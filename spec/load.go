@@ -326,6 +326,12 @@ func syntaxError(p string, data []byte, err error) *Error {
 	if e.Line >= 1 {
 		text := lines[e.Line-1]
 		e.Col = len(text) - len(bytes.TrimLeft(text, " ")) + 1
+		// An unclosed flow collection: point at its opening bracket.
+		for _, b := range []struct{ close, open string }{{"'}'", "{"}, {"']'", "["}} {
+			if i := bytes.Index(text, []byte(b.open)); strings.HasSuffix(e.Msg, b.close) && i >= 0 {
+				e.Col = i + 1
+			}
+		}
 	}
 	return e
 }

@@ -297,7 +297,7 @@ func TestLoadTable(t *testing.T) {
 		{
 			name:  "broken YAML in a ferry file",
 			files: map[string]string{"x.yaml": "apiVersion: ferry.dev/v1\nkind: Model\nmetadata: {name: x\nspec: {}\n"},
-			want:  []string{`x.yaml:3:1: invalid YAML: did not find expected ',' or '}'`},
+			want:  []string{`x.yaml:3:11: invalid YAML: did not find expected ',' or '}'`},
 		},
 		{
 			name:  "tabs",
