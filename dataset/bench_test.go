@@ -47,3 +47,38 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkReadCSVFlights500k reads 500k rows of flights as CSV (written from the
+// Parquet file in setup): the streaming text path, with type inference.
+func BenchmarkReadCSVFlights500k(b *testing.B) {
+	dir := os.Getenv("FERRY_DATA")
+	if dir == "" {
+		b.Skip("FERRY_DATA is not set (make bench sets it)")
+	}
+	f, err := dataset.ReadFile(filepath.Join(dir, "flights-3m.parquet"), dataset.ReadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "flights.csv")
+	if err := dataset.WriteFile(path, f.Slice(0, 500_000)); err != nil {
+		b.Fatal(err)
+	}
+	f = nil
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		g, err := dataset.ReadFile(path, dataset.ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if g.Rows != 500_000 {
+			b.Fatalf("read %d rows", g.Rows)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+}

@@ -94,7 +94,11 @@ func ReadParquet(r parquet.ReaderAtSeeker, opts ReadOptions) (f *Frame, err erro
 	rows := int(md.NumRows)
 	starts := make([]int, pf.NumRowGroups()+1)
 	for g := 0; g < pf.NumRowGroups(); g++ {
-		starts[g+1] = starts[g] + int(md.RowGroup(g).NumRows())
+		n := int(md.RowGroup(g).NumRows())
+		if n < 0 {
+			return nil, &ParseError{File: opts.Name, Err: fmt.Errorf("corrupt parquet metadata: row group %d has %d rows", g, n)}
+		}
+		starts[g+1] = starts[g] + n
 	}
 	if starts[len(starts)-1] != rows || rows < 0 {
 		return nil, &ParseError{File: opts.Name, Err: fmt.Errorf("corrupt parquet metadata: row groups hold %d rows, footer says %d", starts[len(starts)-1], rows)}
@@ -115,10 +119,11 @@ func ReadParquet(r parquet.ReaderAtSeeker, opts ReadOptions) (f *Frame, err erro
 		}
 	}
 	if err := setTypes(cols, arrow.NewSchema(fields, nil), rows); err != nil {
-		var pe *ParseError
-		errors.As(err, &pe)
-		pe.File = opts.Name
-		return nil, pe
+		if pe, ok := err.(*ParseError); ok {
+			pe.File = opts.Name
+			return nil, pe
+		}
+		return nil, &ParseError{File: opts.Name, Err: err}
 	}
 
 	// Row groups go to a fixed pool of workers; each decodes its row group's
