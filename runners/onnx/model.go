@@ -88,7 +88,6 @@ func Load(data []byte, opts Options) (*Model, error) {
 	if !ort.IsInitialized() {
 		return nil, errNotInit
 	}
-	before := readRSS()
 	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
 	if err != nil {
 		return nil, fmt.Errorf("onnxruntime: %w", err)
@@ -116,6 +115,8 @@ func Load(data []byte, opts Options) (*Model, error) {
 		size:    int64(len(data)),
 		proto:   proto,
 	}
+	// RSS is read around the session that stays, not the introspection above.
+	before := readRSS()
 	m.sess, err = ort.NewDynamicAdvancedSessionWithONNXData(data, names(m.inputs), names(m.outputs), so)
 	if err != nil {
 		return nil, fmt.Errorf("onnxruntime: %w", err)

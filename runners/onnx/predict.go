@@ -546,10 +546,7 @@ func (p *predictPlan) predict(opts PredictOptions, lean bool) (*Prediction, erro
 					pred.Classes = t.Keys
 				}
 				if len(pred.Classes) != pred.nclass {
-					pred.Classes = make([]string, pred.nclass)
-					for i := range pred.Classes {
-						pred.Classes[i] = strconv.Itoa(i)
-					}
+					pred.Classes = classesFromLabels(outs, roles, n, pred.nclass)
 				}
 				pred.flat = make([]float64, N*pred.nclass)
 			}
@@ -641,6 +638,45 @@ func (pred *Prediction) materialize() {
 			}
 		}
 	}
+}
+
+// classesFromLabels names the classes of a model that declares none: by the label
+// it gives where a class is the most probable, else "0".."C-1".
+func classesFromLabels(outs []Tensor, roles outputRoles, n, nclass int) []string {
+	classes := make([]string, nclass)
+	for i := range classes {
+		classes[i] = strconv.Itoa(i)
+	}
+	if roles.label < 0 {
+		return classes
+	}
+	label := make([]string, n)
+	if labels(label, outs[roles.label], map[int64]string{}) != nil {
+		return classes
+	}
+	proba, ok := toFloat64(outs[roles.proba].Data)
+	if !ok {
+		return classes
+	}
+	named := make([]string, nclass)
+	for i := range n {
+		c := argmax(proba[i*nclass : (i+1)*nclass])
+		switch named[c] {
+		case "":
+			named[c] = label[i]
+		case label[i]:
+		default:
+			return classes // labels do not follow the probabilities
+		}
+	}
+	seen := map[string]bool{}
+	for _, name := range named {
+		if name == "" || seen[name] {
+			return classes
+		}
+		seen[name] = true
+	}
+	return named
 }
 
 func boolIndex(b bool) int {

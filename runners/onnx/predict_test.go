@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -194,5 +195,24 @@ func TestPredictNonFinite(t *testing.T) {
 	}
 	if p.Score[3] != p2.Score[3] {
 		t.Errorf("imputed score %v, mean-distance score %v", p.Score[3], p2.Score[3])
+	}
+}
+
+func TestClassesFromLabels(t *testing.T) {
+	proba := Tensor{Shape: []int64{3, 3}, Data: []float32{0.7, 0.2, 0.1, 0.1, 0.1, 0.8, 0.2, 0.5, 0.3}}
+	tests := []struct {
+		labels any
+		want   string
+	}{
+		{[]string{"a", "c", "b"}, "[a b c]"},
+		{[]int64{4, 9, 7}, "[4 7 9]"},
+		{[]string{"a", "c", "c"}, "[0 1 2]"}, // labels disagree with the probabilities
+	}
+	for _, tt := range tests {
+		outs := []Tensor{{Shape: []int64{3}, Data: tt.labels}, proba}
+		got := classesFromLabels(outs, outputRoles{proba: 1, label: 0, score: -1}, 3, 3)
+		if fmt.Sprint(got) != tt.want {
+			t.Errorf("labels %v: classes %v, want %s", tt.labels, got, tt.want)
+		}
 	}
 }
