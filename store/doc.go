@@ -9,5 +9,6 @@
 // drains in batches, so the request path never waits on disk. When the queue is
 // full the policy is explicit (block or drop); dropped rows are counted in the
 // log's prediction_drops table, never lost silently. [DB.Scan] reads the log
-// back for export and drift monitoring.
+// back, and [DB.Frame] turns it into a dataset.Frame (one column per model
+// input and output) for export and drift monitoring.
 package store

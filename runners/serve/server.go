@@ -69,10 +69,10 @@ func New(opts Options) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	opts.ReadTimeout = cmp(opts.ReadTimeout, 30*time.Second)
-	opts.WriteTimeout = cmp(opts.WriteTimeout, 60*time.Second)
-	opts.IdleTimeout = cmp(opts.IdleTimeout, 120*time.Second)
-	opts.ShutdownTimeout = cmp(opts.ShutdownTimeout, 30*time.Second)
+	opts.ReadTimeout = orDefault(opts.ReadTimeout, 30*time.Second)
+	opts.WriteTimeout = orDefault(opts.WriteTimeout, 60*time.Second)
+	opts.IdleTimeout = orDefault(opts.IdleTimeout, 120*time.Second)
+	opts.ShutdownTimeout = orDefault(opts.ShutdownTimeout, 30*time.Second)
 	s := &Server{opts: opts, lim: opts.Limits.withDefaults(), metrics: newMetrics(opts.Registry)}
 	s.mgr = NewManager(ManagerOptions{Load: opts.Load, Resolve: opts.Resolve, Log: opts.Log, metrics: s.metrics})
 	if opts.Predictions != nil {
@@ -89,7 +89,7 @@ func New(opts Options) *Server {
 	return s
 }
 
-func cmp(d, def time.Duration) time.Duration {
+func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def
 	}
