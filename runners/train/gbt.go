@@ -705,7 +705,7 @@ func (m *gbt) graph() (onnxpb.Graph, error) {
 			cols = append(cols, ft.name)
 			continue
 		}
-		out := fmt.Sprintf("rank%d", j)
+		out := fmt.Sprintf("ferry.rank%d", j)
 		ranks := make([]float32, len(b.levels))
 		for r := range ranks {
 			ranks[r] = float32(r)
@@ -724,7 +724,7 @@ func (m *gbt) graph() (onnxpb.Graph, error) {
 			}})
 		cols = append(cols, out)
 	}
-	g.Nodes = append(g.Nodes, onnxpb.Node{OpType: "Concat", Name: "features", Inputs: cols, Outputs: []string{"features"},
+	g.Nodes = append(g.Nodes, onnxpb.Node{OpType: "Concat", Name: "ferry.features", Inputs: cols, Outputs: []string{"ferry.features"},
 		Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1)}})
 
 	var (
@@ -765,10 +765,10 @@ func (m *gbt) graph() (onnxpb.Graph, error) {
 	}
 	score := "value"
 	if m.classes != nil {
-		score = "score"
+		score = "ferry.score"
 	}
 	g.Nodes = append(g.Nodes, onnxpb.Node{OpType: "TreeEnsembleRegressor", Domain: "ai.onnx.ml", Name: "trees",
-		Inputs: []string{"features"}, Outputs: []string{score},
+		Inputs: []string{"ferry.features"}, Outputs: []string{score},
 		Attrs: []onnxpb.Attr{
 			onnxpb.AttrString("aggregate_function", "SUM"),
 			onnxpb.AttrFloats("base_values", m.base),
@@ -793,15 +793,15 @@ func (m *gbt) graph() (onnxpb.Graph, error) {
 	}
 	if m.outputs() == 1 {
 		// Binary: p = sigmoid(score), probabilities [1-p, p].
-		g.Initializers = append(g.Initializers, onnxpb.Tensor{Name: "one", DataType: onnxpb.Float, Dims: []int64{1}, Floats: []float32{1}})
+		g.Initializers = append(g.Initializers, onnxpb.Tensor{Name: "ferry.one", DataType: onnxpb.Float, Dims: []int64{1}, Floats: []float32{1}})
 		g.Nodes = append(g.Nodes,
-			onnxpb.Node{OpType: "Sigmoid", Name: "p1", Inputs: []string{"score"}, Outputs: []string{"p1"}},
-			onnxpb.Node{OpType: "Sub", Name: "p0", Inputs: []string{"one", "p1"}, Outputs: []string{"p0"}},
-			onnxpb.Node{OpType: "Concat", Name: "probabilities", Inputs: []string{"p0", "p1"}, Outputs: []string{"probabilities"},
+			onnxpb.Node{OpType: "Sigmoid", Name: "ferry.p1", Inputs: []string{"ferry.score"}, Outputs: []string{"ferry.p1"}},
+			onnxpb.Node{OpType: "Sub", Name: "ferry.p0", Inputs: []string{"ferry.one", "ferry.p1"}, Outputs: []string{"ferry.p0"}},
+			onnxpb.Node{OpType: "Concat", Name: "probabilities", Inputs: []string{"ferry.p0", "ferry.p1"}, Outputs: []string{"probabilities"},
 				Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1)}},
 		)
 	} else {
-		g.Nodes = append(g.Nodes, onnxpb.Node{OpType: "Softmax", Name: "probabilities", Inputs: []string{"score"}, Outputs: []string{"probabilities"},
+		g.Nodes = append(g.Nodes, onnxpb.Node{OpType: "Softmax", Name: "probabilities", Inputs: []string{"ferry.score"}, Outputs: []string{"probabilities"},
 			Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1)}})
 	}
 	// The label is the class of the largest probability (the first on ties).
@@ -810,9 +810,9 @@ func (m *gbt) graph() (onnxpb.Graph, error) {
 		keys[i] = int64(i)
 	}
 	g.Nodes = append(g.Nodes,
-		onnxpb.Node{OpType: "ArgMax", Name: "argmax", Inputs: []string{"probabilities"}, Outputs: []string{"label_index"},
+		onnxpb.Node{OpType: "ArgMax", Name: "argmax", Inputs: []string{"probabilities"}, Outputs: []string{"ferry.label_index"},
 			Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1), onnxpb.AttrInt("keepdims", 0)}},
-		onnxpb.Node{OpType: "LabelEncoder", Domain: "ai.onnx.ml", Name: "label", Inputs: []string{"label_index"}, Outputs: []string{"label"},
+		onnxpb.Node{OpType: "LabelEncoder", Domain: "ai.onnx.ml", Name: "label", Inputs: []string{"ferry.label_index"}, Outputs: []string{"label"},
 			Attrs: []onnxpb.Attr{
 				onnxpb.AttrString("default_string", ""),
 				onnxpb.AttrInts("keys_int64s", keys),

@@ -404,21 +404,21 @@ func (e *encoder) graph() (onnxpb.Graph, string) {
 		}
 		nan := float32(math.NaN())
 		g.Nodes = append(g.Nodes,
-			onnxpb.Node{OpType: "Concat", Name: "numbers", Inputs: names, Outputs: []string{"numbers"},
+			onnxpb.Node{OpType: "Concat", Name: "ferry.numbers", Inputs: names, Outputs: []string{"ferry.numbers"},
 				Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1)}},
-			onnxpb.Node{OpType: "Imputer", Domain: "ai.onnx.ml", Name: "impute", Inputs: []string{"numbers"}, Outputs: []string{"numbers_imputed"},
+			onnxpb.Node{OpType: "Imputer", Domain: "ai.onnx.ml", Name: "impute", Inputs: []string{"ferry.numbers"}, Outputs: []string{"ferry.numbers_imputed"},
 				Attrs: []onnxpb.Attr{onnxpb.AttrFloats("imputed_value_floats", e.mean), onnxpb.AttrFloat("replaced_value_float", nan)}},
-			onnxpb.Node{OpType: "Scaler", Domain: "ai.onnx.ml", Name: "scale", Inputs: []string{"numbers_imputed"}, Outputs: []string{"numbers_scaled"},
+			onnxpb.Node{OpType: "Scaler", Domain: "ai.onnx.ml", Name: "scale", Inputs: []string{"ferry.numbers_imputed"}, Outputs: []string{"ferry.numbers_scaled"},
 				Attrs: []onnxpb.Attr{onnxpb.AttrFloats("offset", e.mean), onnxpb.AttrFloats("scale", e.scale)}},
 		)
-		parts = append(parts, "numbers_scaled")
+		parts = append(parts, "ferry.numbers_scaled")
 	}
 	for j, fi := range e.cats {
 		if len(e.levels[j]) == 0 {
 			continue
 		}
 		name := e.feats[fi].name
-		oh := fmt.Sprintf("onehot%d", j)
+		oh := fmt.Sprintf("ferry.onehot%d", j)
 		g.Nodes = append(g.Nodes,
 			onnxpb.Node{OpType: "OneHotEncoder", Domain: "ai.onnx.ml", Name: oh, Inputs: []string{name}, Outputs: []string{oh},
 				Attrs: []onnxpb.Attr{onnxpb.AttrStrings("cats_strings", e.levels[j]), onnxpb.AttrInt("zeros", 1)}},
@@ -427,9 +427,9 @@ func (e *encoder) graph() (onnxpb.Graph, string) {
 		)
 		parts = append(parts, oh+"_flat")
 	}
-	g.Nodes = append(g.Nodes, onnxpb.Node{OpType: "Concat", Name: "features", Inputs: parts, Outputs: []string{"features"},
+	g.Nodes = append(g.Nodes, onnxpb.Node{OpType: "Concat", Name: "ferry.features", Inputs: parts, Outputs: []string{"ferry.features"},
 		Attrs: []onnxpb.Attr{onnxpb.AttrInt("axis", 1)}})
-	return g, "features"
+	return g, "ferry.features"
 }
 
 // inputs declares one [N, 1] graph input per raw feature column.

@@ -139,6 +139,11 @@ func Train(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range feats {
+		if f.name == "label" || f.name == "probabilities" || f.name == "value" || strings.HasPrefix(f.name, "ferry.") {
+			return nil, fmt.Errorf("train: feature %q: the names label, probabilities, value and ferry.* are the graph's own; rename the column", f.name)
+		}
+	}
 	tgt, err := prepareTarget(req.Train, target, task, nil)
 	if err != nil {
 		return nil, err

@@ -146,23 +146,23 @@ def build_onnx(numbers, categories, features, means, scales, levels, clf, classe
         inputs.append(helper.make_tensor_value_info(f, elem, ["N", 1]))
     if numbers:
         nodes += [
-            helper.make_node("Concat", numbers, ["numbers"], axis=1),
-            helper.make_node("Imputer", ["numbers"], ["numbers_imputed"], domain=ml,
+            helper.make_node("Concat", numbers, ["ferry.numbers"], axis=1),
+            helper.make_node("Imputer", ["ferry.numbers"], ["ferry.numbers_imputed"], domain=ml,
                              imputed_value_floats=means, replaced_value_float=float("nan")),
-            helper.make_node("Scaler", ["numbers_imputed"], ["numbers_scaled"], domain=ml,
+            helper.make_node("Scaler", ["ferry.numbers_imputed"], ["ferry.numbers_scaled"], domain=ml,
                              offset=means, scale=scales),
         ]
-        parts.append("numbers_scaled")
+        parts.append("ferry.numbers_scaled")
     for j, c in enumerate(categories):
         if not levels[c]:
             continue
         nodes += [
             # zeros=1: a level not seen in training encodes as all zeros.
-            helper.make_node("OneHotEncoder", [c], [f"onehot{j}"], domain=ml, cats_strings=levels[c], zeros=1),
-            helper.make_node("Flatten", [f"onehot{j}"], [f"onehot{j}_flat"], axis=1),
+            helper.make_node("OneHotEncoder", [c], [f"ferry.onehot{j}"], domain=ml, cats_strings=levels[c], zeros=1),
+            helper.make_node("Flatten", [f"ferry.onehot{j}"], [f"ferry.onehot{j}_flat"], axis=1),
         ]
-        parts.append(f"onehot{j}_flat")
-    nodes.append(helper.make_node("Concat", parts, ["features"], axis=1))
+        parts.append(f"ferry.onehot{j}_flat")
+    nodes.append(helper.make_node("Concat", parts, ["ferry.features"], axis=1))
     coef = clf.coef_.astype(np.float32)
     intercept = clf.intercept_.astype(np.float32)
     if len(classes) == 2:
@@ -173,7 +173,7 @@ def build_onnx(numbers, categories, features, means, scales, levels, clf, classe
     else:
         transform = "SOFTMAX"
     nodes.append(helper.make_node(
-        "LinearClassifier", ["features"], ["label", "probabilities"], domain=ml,
+        "LinearClassifier", ["ferry.features"], ["label", "probabilities"], domain=ml,
         classlabels_strings=classes, coefficients=coef.ravel().tolist(),
         intercepts=intercept.tolist(), multi_class=0, post_transform=transform))
     outputs = [
