@@ -3,6 +3,7 @@ package dataset
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -18,13 +19,14 @@ const fastBatch = 1 << 14
 
 // scratch holds one worker's decode buffers.
 type scratch struct {
-	i64 []int64
-	i32 []int32
-	f32 []float32
-	f64 []float64
-	b   []bool
-	ba  []parquet.ByteArray
-	def []int16
+	i64   []int64
+	i32   []int32
+	f32   []float32
+	f64   []float64
+	b     []bool
+	ba    []parquet.ByteArray
+	def   []int16
+	codes codeCache
 }
 
 func newScratch() *scratch {
@@ -118,7 +120,7 @@ func (c *pqColumn) readChunk(cr file.ColumnChunkReader, at, n int, s *scratch) e
 			// mapped to codes before the next read replaces the page.
 			levels, vals, err = r.ReadBatchInPage(want, s.ba[:want], def, nil)
 			if err == nil {
-				c.placeCodes(pos, s.ba[:vals], def[:levels], maxDef)
+				c.placeCodes(pos, s.ba[:vals], def[:levels], maxDef, &s.codes)
 			}
 		default:
 			return fmt.Errorf("column %q: no fast reader for %T", c.Name, cr)
@@ -228,22 +230,14 @@ func placeUint64(c *pqColumn, at int, vals []int64, def []int16, maxDef int16) {
 }
 
 // placeCodes maps byte arrays to the column's codes.
-func (c *pqColumn) placeCodes(at int, vals []parquet.ByteArray, def []int16, maxDef int16) {
+func (c *pqColumn) placeCodes(at int, vals []parquet.ByteArray, def []int16, maxDef int16, cache *codeCache) {
+	cache.reset()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if maxDef == 0 || len(vals) == len(def) {
 		dst := c.Codes[at : at+len(vals)]
-		var last []byte
-		var lastCode int32 = -1
 		for i, v := range vals {
-			// Runs of one value are common in sorted and clustered data.
-			if lastCode >= 0 && string(v) == string(last) {
-				dst[i] = lastCode
-				continue
-			}
-			lastCode = c.codeBytes(v)
-			last = v
-			dst[i] = lastCode
+			dst[i] = cache.lookup(c, v)
 		}
 		return
 	}
@@ -257,9 +251,34 @@ func (c *pqColumn) placeCodes(at int, vals []parquet.ByteArray, def []int16, max
 			c.Null[at+i] = true
 			continue
 		}
-		c.Codes[at+i] = c.codeBytes(vals[j])
+		c.Codes[at+i] = cache.lookup(c, vals[j])
 		j++
 	}
+}
+
+// codeCache maps values to codes by their address for the values of one read.
+// Values of a dictionary-encoded page point into the page's dictionary, so this
+// turns the dictionary's indices back into codes without hashing strings: the
+// string map is consulted once per dictionary entry, not once per row. Within
+// one read the page's bytes do not change, so an address and length name one
+// value; the cache is cleared before the next read, which may reuse the memory.
+type codeCache struct {
+	ptr  [1 << 10]uintptr
+	n    [1 << 10]int
+	code [1 << 10]int32 // code+1; 0 is empty
+}
+
+func (cc *codeCache) reset() { clear(cc.code[:]) }
+
+func (cc *codeCache) lookup(c *pqColumn, v []byte) int32 {
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(v)))
+	h := ((p >> 2) ^ uintptr(len(v))) * 0x9e3779b97f4a7c15 >> (64 - 10) & (1<<10 - 1)
+	if k := cc.code[h]; k != 0 && cc.ptr[h] == p && cc.n[h] == len(v) {
+		return k - 1
+	}
+	k := c.codeBytes(v)
+	cc.ptr[h], cc.n[h], cc.code[h] = p, len(v), k+1
+	return k
 }
 
 // codeBytes is code for bytes that may alias a page buffer. c.mu must be held.
