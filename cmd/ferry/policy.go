@@ -17,6 +17,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/ferryml/ferry/policy"
 )
@@ -178,8 +179,10 @@ every decision whose outcome changes, e.g.
 
   would now deny delay v7: ORD segment auc fell from 0.690 to 0.640 ...
 
-Decisions are JSON files as ferry gate --json writes them (input included),
-found under --decisions DIR (default: records/models at the repository root).
+Decisions are JSON files as ferry gate --json writes them, and the model-version
+records ferry apply writes (records/models/<model>/v<N>.yaml, whose gate.input is
+the decision's input), found under --decisions DIR (default: records/models at
+the repository root).
 The policies replayed are --policy paths, relative to the current directory;
 without --policy, each decision's own gate.policies (relative to the
 repository root), or else the repository's policies folder.
@@ -225,9 +228,12 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 			if dir == "" {
 				dir = filepath.Join(root, "records", "models")
 			}
-			files, stored, err := readDecisions(dir)
+			files, stored, skipped, err := readDecisions(dir)
 			if err != nil {
 				return err
+			}
+			for _, p := range skipped {
+				fmt.Fprintf(e.stderr, "%s: no gate input stored; skipped\n", p)
 			}
 			baseFS, workFS := &treeFS{tree: tree}, os.DirFS(root)
 			gates := map[string]*policy.Gate{}
@@ -286,7 +292,11 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 			if len(flips) == 1 {
 				noun = "flip"
 			}
-			fmt.Fprintf(e.stderr, "replayed %d decisions under %s and the working tree: %d %s\n", len(stored), base, len(flips), noun)
+			decisions := "decisions"
+			if len(stored) == 1 {
+				decisions = "decision"
+			}
+			fmt.Fprintf(e.stderr, "replayed %d %s under %s and the working tree: %d %s\n", len(stored), decisions, base, len(flips), noun)
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
@@ -346,38 +356,89 @@ func policyRepoPath(root, p string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-// readDecisions reads every *.json decision under dir, sorted by path.
-func readDecisions(dir string) ([]string, []*policy.Decision, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+// readDecisions reads the stored decisions under dir, sorted by path: *.json
+// files as ferry gate --json writes them, and *.yaml model-version records
+// (records/models/<model>/v<N>.yaml), whose gate.input is the decision's input.
+// Records without a gate input are skipped and returned in skipped.
+func readDecisions(dir string) (files []string, out []*policy.Decision, skipped []string, err error) {
+	var paths []string
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && strings.HasSuffix(p, ".json") {
-			files = append(files, p)
+		switch filepath.Ext(p) {
+		case ".json", ".yaml", ".yml":
+			if !d.IsDir() {
+				paths = append(paths, p)
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read decisions: %w", err)
+		return nil, nil, nil, fmt.Errorf("read decisions: %w", err)
 	}
-	slices.Sort(files)
-	out := make([]*policy.Decision, len(files))
-	for i, p := range files {
+	slices.Sort(paths)
+	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read decisions: %w", err)
+			return nil, nil, nil, fmt.Errorf("read decisions: %w", err)
 		}
 		var d policy.Decision
-		if err := json.Unmarshal(data, &d); err != nil {
-			return nil, nil, jsonPosError(p, data, err)
+		if filepath.Ext(p) == ".json" {
+			if err := json.Unmarshal(data, &d); err != nil {
+				return nil, nil, nil, jsonPosError(p, data, err)
+			}
+			if d.Input.Candidate == nil {
+				return nil, nil, nil, fmt.Errorf("%s: not a gate decision: no input.candidate (want ferry gate --json output)", p)
+			}
+		} else {
+			ok, err := recordDecision(p, data, &d)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if !ok {
+				skipped = append(skipped, p)
+				continue
+			}
 		}
-		if d.Input.Candidate == nil {
-			return nil, nil, fmt.Errorf("%s: not a gate decision: no input.candidate (want ferry gate --json output)", p)
-		}
-		out[i] = &d
+		files = append(files, p)
+		out = append(out, &d)
 	}
-	return files, out, nil
+	return files, out, skipped, nil
+}
+
+// recordDecision reads a model-version record's gate.input into d; false when
+// the record has none.
+func recordDecision(path string, data []byte, d *policy.Decision) (bool, error) {
+	var rec struct {
+		Model   string `yaml:"model"`
+		Version int    `yaml:"version"`
+		Gate    struct {
+			Allow bool `yaml:"allow"`
+			Input any  `yaml:"input"`
+		} `yaml:"gate"`
+	}
+	if err := yaml.Unmarshal(data, &rec); err != nil {
+		return false, fmt.Errorf("%s: %w", path, err)
+	}
+	if rec.Gate.Input == nil {
+		return false, nil
+	}
+	js, err := json.Marshal(rec.Gate.Input)
+	if err != nil {
+		return false, fmt.Errorf("%s: gate.input: %w", path, err)
+	}
+	if err := json.Unmarshal(js, &d.Input); err != nil {
+		return false, fmt.Errorf("%s: gate.input: %w", path, err)
+	}
+	if d.Input.Candidate == nil {
+		return false, nil
+	}
+	d.Allow = rec.Gate.Allow
+	if d.Input.Lineage.Model == "" {
+		d.Input.Lineage.Model, d.Input.Lineage.Version = rec.Model, rec.Version
+	}
+	return true, nil
 }
 
 func decisionLabel(d *policy.Decision, file string) string {
