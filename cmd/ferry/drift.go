@@ -72,6 +72,7 @@ Exit codes: 0 no feature drifted, 1 error, 2 at least one feature drifted.`,
 	f.StringVar(&fl.reference, "reference", "", "reference data file: .csv, .parquet or .jsonl (required)")
 	f.StringVar(&fl.current, "current", "", "current data file (required)")
 	f.StringSliceVar(&fl.features, "features", nil, "columns to compare, comma-separated (default: all but identifiers and timestamps)")
+	f.Lookup("features").DefValue = "" // the usage says what the default is
 	f.StringVar(&fl.test, "test", "psi", "test that decides drift: psi, ks, js, wasserstein or chi2")
 	f.Float64Var(&fl.threshold, "threshold", 0, "the test's threshold; a p-value for ks and chi2 (default: psi 0.2, js 0.1, ks/chi2 0.01)")
 	f.IntVar(&fl.bins, "bins", drift.DefaultBins, "quantile bins of the reference for PSI and Jensen–Shannon")
