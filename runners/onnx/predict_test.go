@@ -216,3 +216,16 @@ func TestClassesFromLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestPredictInputTypes(t *testing.T) {
+	m := loadModel(t, "types.onnx")
+	f := recordsFrame([]string{"flag", "count", "x"}, [][]string{{"1", "2", "0.25"}, {"0", "7", "-1.5"}, {"1", "-3", "1e10"}})
+	p, err := m.Predict(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{3.25, 5.5, 1e10 - 2}
+	if !slices.Equal(p.Value, want) {
+		t.Errorf("values %v, want %v", p.Value, want)
+	}
+}

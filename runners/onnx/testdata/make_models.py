@@ -19,6 +19,8 @@ beside it as <model>.expected.json so the Go tests compare onnxruntime against t
                    labels -> label string[N], probabilities float[N,3]    (penguins.csv)
   regression.onnx  one input per column of rank 1: temp_min double[N], wind float[N]
                    -> linear -> variable float[N,1]                        (weather.csv)
+  types.onnx       per-column inputs of the remaining types: flag bool[N,1],
+                   count int32[N,1], x double[N,1] -> value = x + count + flag
   gbt.onnx         the shape of ferry's gradient-boosting models: per-column inputs
                    (distance float, origin string via LabelEncoder, hour int64)
                    -> TreeEnsembleRegressor (100 trees, depth 4) -> sigmoid;
@@ -218,6 +220,22 @@ def gbt(vega):
     write_expected("gbt.expected.json", {"score": [float(v) for v in p]})
 
 
+def types():
+    nodes = [
+        helper.make_node("Cast", ["flag"], ["f"], to=TensorProto.DOUBLE),
+        helper.make_node("Cast", ["count"], ["c"], to=TensorProto.DOUBLE),
+        helper.make_node("Add", ["x", "c"], ["xc"]),
+        helper.make_node("Add", ["xc", "f"], ["value"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "types",
+        [helper.make_tensor_value_info("flag", TensorProto.BOOL, ["N", 1]),
+         helper.make_tensor_value_info("count", TensorProto.INT32, ["N", 1]),
+         helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 1])],
+        [helper.make_tensor_value_info("value", TensorProto.DOUBLE, ["N", 1])])
+    save(helper.make_model(graph, opset_imports=OPSETS), "types.onnx", {"task": "regression"})
+
+
 def weather(vega):
     with open(os.path.join(vega, "seattle-weather.csv")) as f:
         rows = list(csv.DictReader(f))[:500]
@@ -336,5 +354,6 @@ if __name__ == "__main__":
     vega = sys.argv[1] if len(sys.argv) > 1 else "/root/.cache/ferry/vega-datasets-3.2.1"
     flights(vega)
     gbt(vega)
+    types()
     weather(vega)
     penguins(vega)
