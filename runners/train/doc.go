@@ -7,8 +7,11 @@
 // result on the eval split:
 //
 //   - logistic-regression: binary or multinomial, L2 (C as in scikit-learn, or
-//     l2 = 1/C), fitted with L-BFGS (gonum/optimize) on the mean log loss; the
-//     iterations, final gradient norm and whether it converged are in Result.Info.
+//     l2 = 1/C) on the mean log loss. Binary models with up to 2047 encoded
+//     columns are fitted with Newton's method (dense Hessian, Armijo steps;
+//     a handful of passes over the data); multinomial and wider ones with
+//     L-BFGS (gonum/optimize). The solver, iterations, final gradient norm and
+//     whether it converged are in Result.Info.
 //   - linear-regression: ridge, solved in closed form (Cholesky of the centred
 //     normal equations; the intercept is not penalised).
 //   - gradient-boosting: histogram-based trees (up to 255 quantile bins per
@@ -21,7 +24,16 @@
 //     a low and a high group.
 //
 // Parameters come from spec.Trainer.Params; unknown names, wrong types and values
-// out of range are errors that list what is accepted (see Params).
+// out of range are errors that list what is accepted (see Params):
+//
+//	logistic-regression  C 1 (inverse L2 strength, as scikit-learn's) or l2 (= 1/C),
+//	                     maxIter 500, tol 1e-4 (largest gradient component of the
+//	                     mean loss), maxCategories 1000 (one-hot levels per column)
+//	linear-regression    l2 1 (scikit-learn Ridge's alpha), maxCategories 1000
+//	gradient-boosting    trees 100, depth 6, learningRate 0.1, minSamplesLeaf 20,
+//	                     subsample 1 (share of rows per tree, drawn with the
+//	                     experiment's seed), l2 0, maxBins 255, maxCategories 255
+//	                     (levels kept per column; the rest go with nulls)
 //
 // # The exported graph
 //
@@ -40,6 +52,7 @@
 //
 // The bytes are deterministic: no timestamps, no map order, and per-chunk sums
 // merged in a fixed order whatever the number of cores, so the same data,
-// parameters and seed give the same file. The in-memory model predicts in float32
+// parameters and seed give the same file on the same architecture (math.Exp
+// and fused multiply-adds differ between amd64 and arm64). The in-memory model predicts in float32
 // as onnxruntime does, and agrees with it to 1e-6.
 package train

@@ -20,7 +20,7 @@ var errNoColumns = errors.New("no usable feature columns (every category column 
 var logisticParams = []paramDef{
 	{name: "C", kind: kindFloat, def: 1, min: 0, minOpen: true, max: inf, doc: "inverse L2 strength, as scikit-learn's C"},
 	{name: "l2", kind: kindFloat, def: 0, min: 0, minOpen: true, max: inf, doc: "L2 strength (1/C); give C or l2"},
-	{name: "maxIter", kind: kindInt, def: 500, min: 1, max: 100000, doc: "L-BFGS iterations"},
+	{name: "maxIter", kind: kindInt, def: 500, min: 1, max: 100000, doc: "solver iterations (Newton for binary models, else L-BFGS)"},
 	{name: "tol", kind: kindFloat, def: 1e-4, min: 0, minOpen: true, max: 1, doc: "stop when the mean-loss gradient's largest component is below this (scikit-learn's default)"},
 	{name: "maxCategories", kind: kindInt, def: 1000, min: 1, max: 1 << 20, doc: "one-hot levels kept per category feature (most frequent)"},
 }
