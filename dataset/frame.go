@@ -130,12 +130,12 @@ func (c *Column) take(rows []int) *Column {
 	}
 	if c.Null != nil {
 		null := make([]bool, len(rows))
-		any := false
+		some := false
 		for j, i := range rows {
 			null[j] = c.Null[i]
-			any = any || null[j]
+			some = some || null[j]
 		}
-		if any {
+		if some {
 			out.Null = null
 		}
 	}

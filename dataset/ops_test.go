@@ -130,6 +130,12 @@ func TestSplitFraction(t *testing.T) {
 	if want := []float64{2, 3, 6, 10, 21}; !reflect.DeepEqual(first, want) {
 		t.Errorf("first eval rows of seed 42 = %v, want %v", first, want)
 	}
+	if _, _, err := dataset.Split(f.Slice(0, 1), s); err == nil || err.Error() != "split: 1 rows cannot be split into train and eval" {
+		t.Errorf("one row: err = %v", err)
+	}
+	if tr, ev, err := dataset.Split(f.Slice(0, 2), spec.Split{Eval: spec.SplitPart{Fraction: 0.01}}); err != nil || tr.Rows != 1 || ev.Rows != 1 {
+		t.Errorf("two rows: %v, %v, %v", tr, ev, err)
+	}
 	for _, bad := range []float64{0, 1, -0.1, 1.5, math.NaN()} {
 		if _, _, err := dataset.Split(f, spec.Split{Eval: spec.SplitPart{Fraction: bad}}); err == nil {
 			t.Errorf("fraction %v: no error", bad)

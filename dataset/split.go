@@ -39,10 +39,10 @@ func splitFraction(f *Frame, frac float64, seed int64) (train, eval *Frame, err 
 		return nil, nil, fmt.Errorf("split: eval fraction %g is not between 0 and 1", frac)
 	}
 	n := f.Rows
-	k := int(math.Round(frac * float64(n)))
-	if n > 1 {
-		k = max(1, min(k, n-1)) // both sides get a row when there are two
+	if n < 2 {
+		return nil, nil, fmt.Errorf("split: %d rows cannot be split into train and eval", n)
 	}
+	k := max(1, min(int(math.Round(frac*float64(n))), n-1)) // both sides get a row
 	rng := rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)
 	tr := make([]int, 0, n-k)
 	ev := make([]int, 0, k)
