@@ -66,7 +66,11 @@ Exit codes: 0 valid, 1 problems found (or DIR cannot be read).`,
 			set, err := spec.LoadDir(dir)
 			var list spec.ErrorList
 			if err != nil && !errors.As(err, &list) {
-				return err
+				if !asJSON {
+					return err
+				}
+				// Machines get JSON whatever went wrong.
+				list = spec.ErrorList{{Msg: err.Error()}}
 			}
 			list = append(list, checkTrainerParams(set)...)
 			list.Sort()
