@@ -70,7 +70,11 @@ func TopGroups(codes []int32, names []string, k int) []Group {
 					other = "(" + OtherSegment + ")"
 				}
 			}
-			groups = append(groups, Group{Value: other})
+			rest := 0
+			for _, j := range idx[k:] {
+				rest += counts[j]
+			}
+			groups = append(groups, Group{Value: other, Rows: make([]int, 0, rest)})
 		}
 		slot[i] = len(groups) - 1
 	}
