@@ -292,11 +292,11 @@ Exit codes: 0 no decision flips, 2 some decisions flip, 1 an error.`,
 			if len(flips) == 1 {
 				noun = "flip"
 			}
-			decisions := "decisions"
+			replayed := "decisions"
 			if len(stored) == 1 {
-				decisions = "decision"
+				replayed = "decision"
 			}
-			fmt.Fprintf(e.stderr, "replayed %d %s under %s and the working tree: %d %s\n", len(stored), decisions, base, len(flips), noun)
+			fmt.Fprintf(e.stderr, "replayed %d %s under %s and the working tree: %d %s\n", len(stored), replayed, base, len(flips), noun)
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
