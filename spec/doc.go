@@ -8,7 +8,8 @@
 // Other YAML is ignored, so specs can sit beside workflows and Kubernetes manifests:
 // a file that is not valid YAML or not UTF-8 is reported only when it mentions
 // ferry.dev/ (a Helm template is not ferry's business). Load does not enter .git,
-// .ferry or node_modules, does not follow symlinked YAML files, and refuses YAML
+// .ferry, node_modules or the project's records folder (ferry's own output, which
+// grows with every run), does not follow symlinked YAML files, and refuses YAML
 // files over MaxFileSize. Files are parsed in parallel; the fs.FS is only ever
 // used from the calling goroutine.
 //

@@ -92,8 +92,33 @@ type object struct {
 	at   Source // metadata.name
 }
 
+// recordsDir returns the records folder the tree's ferry.yaml names (or the
+// default), which Load skips: ferry writes a file there per run and per version, so
+// it grows without bound and holds no specs. It returns "" when there is none to skip.
+func recordsDir(fsys fs.FS) string {
+	dir := DefaultRecords
+	if data, err := readFile(fsys, ProjectFile); err == nil {
+		var doc struct {
+			Kind string `yaml:"kind"`
+			Spec struct {
+				Records string `yaml:"records"`
+			} `yaml:"spec"`
+		}
+		// Best effort: a broken ferry.yaml is reported by the walk.
+		if yaml.Unmarshal(data, &doc) == nil && doc.Kind == string(KindProject) && doc.Spec.Records != "" {
+			dir = doc.Spec.Records
+		}
+	}
+	dir = path.Clean(dir)
+	if !fs.ValidPath(dir) || dir == "." {
+		return ""
+	}
+	return dir
+}
+
 func (l *loader) walk() {
 	var files []string
+	records := recordsDir(l.fsys)
 	err := fs.WalkDir(l.fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
@@ -103,7 +128,7 @@ func (l *loader) walk() {
 			return nil
 		}
 		if d.IsDir() {
-			if p != "." && skipDirs[d.Name()] {
+			if p != "." && (skipDirs[d.Name()] || p == records) {
 				return fs.SkipDir
 			}
 			return nil

@@ -320,7 +320,17 @@ func TestLoadTable(t *testing.T) {
 				".git/config.yaml":       "apiVersion: ferry.dev/v1\nkind: Nope\n",
 				"node_modules/x/a.yaml":  "apiVersion: ferry.dev/v1\nkind: Nope\n",
 				".ferry/cache.yaml":      "apiVersion: ferry.dev/v1\nkind: Nope\n",
+				"records/runs/e/1.yaml":  "apiVersion: ferry.dev/v1\nkind: Run\n",
 			},
+		},
+		{
+			name: "the records folder the project names is skipped",
+			files: map[string]string{
+				"ferry.yaml":           "apiVersion: ferry.dev/v1\nkind: Project\nmetadata: {name: p}\nspec: {records: ferry/history}\n",
+				"ferry/history/a.yaml": "apiVersion: ferry.dev/v1\nkind: Run\n",
+				"records/a.yaml":       "apiVersion: ferry.dev/v1\nkind: Run\n",
+			},
+			want: []string{`records/a.yaml:2:7: kind: unknown kind "Run" (want Project, Dataset, Model, Experiment, Deployment, Monitor)`},
 		},
 		{
 			name:  "alias expansion is bounded",
