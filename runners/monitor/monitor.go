@@ -1,0 +1,362 @@
+// Package monitor is the Monitor runner: it builds a version's reference profile
+// at registration (its training rows and its own predictions on them), reads a
+// window of production traffic from the prediction log (or a dataset file),
+// and compares the two with the Monitor's tests — data drift per feature,
+// prediction drift on the model's output, and performance drift when delayed
+// labels have arrived — into a drift report with its Markdown and SVG renderings.
+//
+// The profile is stored as an artifact, so monitoring never reads the training
+// data again.
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ferryml/ferry/dataset"
+	"github.com/ferryml/ferry/drift"
+	"github.com/ferryml/ferry/drift/render"
+	"github.com/ferryml/ferry/eval"
+	"github.com/ferryml/ferry/runners/onnx"
+	"github.com/ferryml/ferry/spec"
+	"github.com/ferryml/ferry/store"
+)
+
+// PredictionColumn is the name under which the model's output is profiled and
+// compared: the positive-class probability of a binary classifier, the value of
+// a regression, the label of a multiclass classifier.
+const PredictionColumn = "prediction"
+
+// Reference builds the reference profile of a model version from its training
+// rows: the features, and the model's own predictions on them for prediction
+// drift.
+func Reference(m *onnx.Model, train *dataset.Frame, features []string, task spec.Task) (*drift.Profile, error) {
+	fr, err := train.Select(features...)
+	if err != nil {
+		return nil, fmt.Errorf("reference profile: %w", err)
+	}
+	pred, err := m.PredictWith(fr, onnx.PredictOptions{Impute: true})
+	if err != nil {
+		return nil, fmt.Errorf("reference profile: predict on the training rows: %w", err)
+	}
+	col, err := predictionOf(pred, task, fr.Rows)
+	if err != nil {
+		return nil, fmt.Errorf("reference profile: %w", err)
+	}
+	withPred := &dataset.Frame{Rows: fr.Rows, Columns: append(append([]*dataset.Column{}, fr.Columns...), col)}
+	return drift.BuildProfile(withPred, drift.ProfileOptions{Features: features, Prediction: PredictionColumn})
+}
+
+func predictionOf(p *onnx.Prediction, task spec.Task, rows int) (*dataset.Column, error) {
+	switch {
+	case task == spec.TaskBinary && len(p.Score) == rows:
+		return &dataset.Column{Name: PredictionColumn, Type: dataset.Number, Floats: p.Score}, nil
+	case task == spec.TaskRegression && len(p.Value) == rows:
+		return &dataset.Column{Name: PredictionColumn, Type: dataset.Number, Floats: p.Value}, nil
+	case len(p.Label) == rows:
+		c := &dataset.Column{Name: PredictionColumn, Type: dataset.Category, Codes: make([]int32, rows)}
+		index := map[string]int32{}
+		for i, l := range p.Label {
+			k, ok := index[l]
+			if !ok {
+				k = int32(len(c.Levels))
+				index[l] = k
+				c.Levels = append(c.Levels, l)
+			}
+			c.Codes[i] = k
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("the model gave no output usable as a %s prediction", task)
+}
+
+// FromLog reads the logged predictions of a deployment in [since, until) as a
+// frame whose columns are the model's inputs, with the model's output renamed
+// to PredictionColumn.
+func FromLog(ctx context.Context, db *store.DB, deployment string, since, until time.Time, task spec.Task) (*dataset.Frame, error) {
+	f, err := db.Frame(ctx, store.Filter{Deployment: deployment, Since: since, Until: until})
+	if err != nil {
+		return nil, err
+	}
+	if out := loggedPrediction(f, task); out != "" {
+		f.Col(out).Name = PredictionColumn
+	}
+	return f, nil
+}
+
+// loggedPrediction finds the logged output column that holds what Reference
+// profiles: the last probability column of a binary classifier (the positive
+// class), a regression's first value, or the label.
+func loggedPrediction(f *dataset.Frame, task spec.Task) string {
+	var probs, values []string
+	label := ""
+	for _, c := range f.Columns {
+		n := c.Name
+		switch {
+		case !strings.HasPrefix(n, "out_"):
+		case strings.HasPrefix(n, "out_prob") && c.Type == dataset.Number:
+			probs = append(probs, n)
+		case strings.HasPrefix(n, "out_label"):
+			label = n
+		case c.Type == dataset.Number:
+			values = append(values, n)
+		}
+	}
+	sort.Strings(probs)
+	switch {
+	case task == spec.TaskBinary && len(probs) > 0:
+		return probs[len(probs)-1]
+	case task == spec.TaskBinary && len(values) > 0:
+		return values[0]
+	case task == spec.TaskRegression && len(values) > 0:
+		return values[0]
+	}
+	return label
+}
+
+// Request is one monitoring run.
+type Request struct {
+	Monitor *spec.Monitor
+	Task    spec.Task
+	// Profile is the reference profile of the version that served the window.
+	Profile *drift.Profile
+	// Current is the window's data: logged predictions (FromLog) or a file.
+	Current *dataset.Frame
+	// WindowEnd names the report.
+	WindowEnd time.Time
+	// Labels, when the Monitor has a performance test, are the delayed labels:
+	// a request_id column and a label column (the dataset's target, or "label").
+	Labels *dataset.Frame
+	Target string
+	// Baseline is the version's evaluation metric the performance test
+	// compares with.
+	Baseline map[string]float64
+}
+
+// Performance is the result of the performance (delayed labels) test.
+type Performance struct {
+	Metric   string  `json:"metric"`
+	Baseline float64 `json:"baseline"`
+	Current  float64 `json:"current"`
+	Drop     float64 `json:"drop"`
+	MaxDrop  float64 `json:"maxDrop"`
+	Rows     int     `json:"rows"`
+	Drift    bool    `json:"drift"`
+	Note     string  `json:"note,omitempty"`
+}
+
+// Result is a drift report and its files.
+type Result struct {
+	Monitor     string            `json:"monitor"`
+	WindowEnd   string            `json:"windowEnd"`
+	Report      *drift.Report     `json:"report"`
+	Performance *Performance      `json:"performance,omitempty"`
+	Drift       bool              `json:"drift"`
+	Summary     string            `json:"summary"`
+	Files       map[string][]byte `json:"-"`
+}
+
+// Stamp is how a window end names report files: sortable and path-safe.
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15-04-05Z") }
+
+// Run compares the window with the reference and renders the report as the
+// files of records/drift/<monitor>/: <stamp>.json, <stamp>.md and the plots
+// <stamp>-*.svg beside them.
+func Run(req Request) (*Result, error) {
+	if req.Monitor == nil || req.Profile == nil || req.Current == nil {
+		return nil, fmt.Errorf("monitor: missing monitor, profile or current window")
+	}
+	cfg := drift.ConfigFromMonitor(req.Monitor.Spec)
+	// Compare only the features the reference has; the log also holds ids,
+	// times and outputs.
+	for _, f := range req.Profile.Features {
+		cfg.Features = append(cfg.Features, f.Name)
+	}
+	rep, err := drift.Compare(req.Profile, req.Current, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("monitor %s: %w", req.Monitor.Metadata.Name, err)
+	}
+	res := &Result{Monitor: req.Monitor.Metadata.Name, WindowEnd: req.WindowEnd.UTC().Format(time.RFC3339), Report: rep}
+	if req.Current.Rows == 0 {
+		rep.Notes = append(rep.Notes, "the window is empty: no traffic was logged in it, so nothing can have drifted")
+	}
+	res.Drift = rep.Drifted > 0 || rep.Prediction != nil && rep.Prediction.Drift
+	if pt := req.Monitor.Spec.Performance; pt != nil && req.Labels != nil {
+		res.Performance = performance(pt, req)
+		if res.Performance.Drift {
+			res.Drift = true
+		}
+	}
+	res.Summary = summary(res)
+
+	stamp := Stamp(req.WindowEnd)
+	images := map[string]string{}
+	files, err := render.Files(rep, render.MarkdownOptions{Title: fmt.Sprintf("Drift: %s, window ending %s", res.Monitor, res.WindowEnd)})
+	if err != nil {
+		return nil, err
+	}
+	res.Files = map[string][]byte{}
+	for name, data := range files {
+		switch name {
+		case "report.json", "report.md":
+		default:
+			images[name] = stamp + "-" + name
+			res.Files[stamp+"-"+name] = data
+		}
+	}
+	// Render the Markdown again with the images under their record names.
+	md, err := render.Files(rep, render.MarkdownOptions{Title: fmt.Sprintf("Drift: %s, window ending %s", res.Monitor, res.WindowEnd), Images: renamed(images)})
+	if err != nil {
+		return nil, err
+	}
+	var perf string
+	if p := res.Performance; p != nil {
+		perf = fmt.Sprintf("\n## Performance\n\n%s on %d labelled rows: %.4f against %.4f at registration (drop %.4f, at most %.4f allowed): %s\n",
+			p.Metric, p.Rows, p.Current, p.Baseline, p.Drop, p.MaxDrop, map[bool]string{true: "**drift**", false: "ok"}[p.Drift])
+		if p.Note != "" {
+			perf += "\n" + p.Note + "\n"
+		}
+	}
+	res.Files[stamp+".md"] = append(md["report.md"], perf...)
+	res.Files[stamp+".json"] = md["report.json"]
+	return res, nil
+}
+
+// renamed maps render's plot keys to the record file names: the statistic plot
+// under its key, each histogram under its feature.
+func renamed(images map[string]string) map[string]string {
+	out := map[string]string{}
+	for name, rec := range images {
+		switch {
+		case name == "statistic.svg":
+			out[render.StatisticPlot] = rec
+		case strings.HasPrefix(name, "hist-"):
+			feature := strings.TrimSuffix(strings.TrimPrefix(name, "hist-"), ".svg")
+			out[feature] = rec
+		}
+	}
+	return out
+}
+
+func summary(r *Result) string {
+	var parts []string
+	if n := r.Report.Drifted; n > 0 {
+		var names []string
+		for _, f := range r.Report.Features {
+			if f.Drift {
+				names = append(names, f.Name)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d of %d features drifted (%s)", n, len(r.Report.Features), strings.Join(names, ", ")))
+	} else {
+		parts = append(parts, fmt.Sprintf("no feature drifted (%d compared on %d rows)", len(r.Report.Features), r.Report.Current.Rows))
+	}
+	if p := r.Report.Prediction; p != nil {
+		parts = append(parts, fmt.Sprintf("prediction %s %s %.4g", p.Test, map[bool]string{true: "drifted:", false: "ok:"}[p.Drift], p.Statistic()))
+	}
+	if p := r.Performance; p != nil && p.Drift {
+		parts = append(parts, fmt.Sprintf("%s fell by %.4f", p.Metric, p.Drop))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// performance joins delayed labels to the logged predictions by request id and
+// scores the window with the test's metric.
+func performance(pt *spec.PerformanceTest, req Request) *Performance {
+	p := &Performance{Metric: pt.Metric, MaxDrop: pt.MaxDrop, Baseline: math.NaN()}
+	if v, ok := req.Baseline[pt.Metric]; ok {
+		p.Baseline = v
+	}
+	ids := req.Labels.Col("request_id")
+	lab := req.Labels.Col(req.Target)
+	if lab == nil {
+		lab = req.Labels.Col("label")
+	}
+	cur := req.Current.Col("request_id")
+	pred := req.Current.Col(PredictionColumn)
+	if ids == nil || lab == nil || cur == nil || pred == nil || pred.Type != dataset.Number {
+		p.Note = "performance not computed: the labels need request_id and label (or the target) columns, and the log a numeric prediction"
+		return p
+	}
+	labels := map[string]float64{}
+	for i := 0; i < req.Labels.Rows; i++ {
+		if ids.IsNull(i) || lab.IsNull(i) {
+			continue
+		}
+		v, ok := labelValue(lab, i)
+		if ok {
+			labels[ids.Value(i)] = v
+		}
+	}
+	var y, score []float64
+	for i := 0; i < req.Current.Rows; i++ {
+		if v, ok := labels[cur.Value(i)]; ok && !math.IsNaN(pred.Floats[i]) {
+			y = append(y, v)
+			score = append(score, pred.Floats[i])
+		}
+	}
+	p.Rows = len(y)
+	if p.Rows == 0 {
+		p.Note = "performance not computed: no logged prediction has a label yet"
+		return p
+	}
+	var m eval.Metrics
+	switch req.Task {
+	case spec.TaskRegression:
+		m, _ = eval.Regression(y, score)
+	default:
+		pos := make([]bool, len(y))
+		for i, v := range y {
+			pos[i] = v == 1
+		}
+		m, _ = eval.Binary(pos, score)
+	}
+	cur2, ok := m[pt.Metric]
+	if !ok || math.IsNaN(p.Baseline) {
+		p.Note = fmt.Sprintf("performance not computed: %s is undefined on the window or has no baseline", pt.Metric)
+		return p
+	}
+	p.Current = cur2
+	p.Drop = p.Baseline - cur2
+	if lowerIsBetter(pt.Metric) {
+		p.Drop = -p.Drop
+	}
+	p.Drift = p.Drop > pt.MaxDrop
+	return p
+}
+
+func labelValue(c *dataset.Column, i int) (float64, bool) {
+	if c.Type == dataset.Number {
+		return c.Floats[i], !math.IsNaN(c.Floats[i])
+	}
+	switch strings.ToLower(c.Value(i)) {
+	case "1", "true", "yes":
+		return 1, true
+	case "0", "false", "no":
+		return 0, true
+	}
+	return 0, false
+}
+
+func lowerIsBetter(metric string) bool {
+	switch metric {
+	case eval.LogLoss, eval.Brier, eval.RMSE, eval.MAE, eval.MAPE:
+		return true
+	}
+	return false
+}
+
+// RecordPaths returns the record paths of a result's files under the records
+// folder: records/drift/<monitor>/<file>.
+func RecordPaths(recordsDir string, r *Result) map[string][]byte {
+	out := make(map[string][]byte, len(r.Files))
+	for name, data := range r.Files {
+		out[path.Join(recordsDir, "drift", r.Monitor, name)] = data
+	}
+	return out
+}

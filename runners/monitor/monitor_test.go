@@ -1,0 +1,130 @@
+package monitor
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferryml/ferry/dataset"
+	"github.com/ferryml/ferry/drift"
+	"github.com/ferryml/ferry/spec"
+)
+
+// frame makes n rows: x ~ N(shift, 1), a category, and a prediction column.
+func frame(n int, shift float64, seed uint64) *dataset.Frame {
+	r := rand.New(rand.NewPCG(seed, 1))
+	x := &dataset.Column{Name: "x", Type: dataset.Number, Floats: make([]float64, n)}
+	c := &dataset.Column{Name: "c", Type: dataset.Category, Codes: make([]int32, n), Levels: []string{"a", "b"}}
+	p := &dataset.Column{Name: PredictionColumn, Type: dataset.Number, Floats: make([]float64, n)}
+	id := &dataset.Column{Name: "request_id", Type: dataset.Category, Codes: make([]int32, n)}
+	for i := 0; i < n; i++ {
+		x.Floats[i] = r.NormFloat64() + shift
+		c.Codes[i] = int32(r.IntN(2))
+		p.Floats[i] = 1 / (1 + r.ExpFloat64())
+		id.Levels = append(id.Levels, "req-"+strconv.Itoa(i))
+		id.Codes[i] = int32(i)
+	}
+	return &dataset.Frame{Rows: n, Columns: []*dataset.Column{x, c, p, id}}
+}
+
+func profile(t *testing.T) *drift.Profile {
+	t.Helper()
+	p, err := drift.BuildProfile(frame(5000, 0, 1), drift.ProfileOptions{Features: []string{"x", "c"}, Prediction: PredictionColumn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mon(onDrift ...spec.DriftAction) *spec.Monitor {
+	th := 0.2
+	return &spec.Monitor{Metadata: spec.Metadata{Name: "m"}, Spec: spec.MonitorSpec{
+		Deployment: "d", Features: spec.FeatureTests{Default: spec.DriftTest{Test: spec.TestPSI, Threshold: &th}}, OnDrift: onDrift,
+	}}
+}
+
+func TestRunFindsShiftAndNamesFilesByWindow(t *testing.T) {
+	end := time.Date(2001, 5, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		shift float64
+		drift bool
+	}{{0, false}, {1.5, true}} {
+		res, err := Run(Request{Monitor: mon(), Task: spec.TaskBinary, Profile: profile(t), Current: frame(3000, tc.shift, 2), WindowEnd: end})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Drift != tc.drift {
+			t.Errorf("shift %v: drift = %v, want %v (%s)", tc.shift, res.Drift, tc.drift, res.Summary)
+		}
+		if tc.drift && !strings.Contains(res.Summary, "x") {
+			t.Errorf("summary %q does not name the drifted feature", res.Summary)
+		}
+		for _, name := range []string{"2001-05-01T00-00-00Z.json", "2001-05-01T00-00-00Z.md", "2001-05-01T00-00-00Z-statistic.svg"} {
+			if res.Files[name] == nil {
+				t.Errorf("no %s among %v", name, keys(res.Files))
+			}
+		}
+		paths := RecordPaths("records", res)
+		if paths["records/drift/m/2001-05-01T00-00-00Z.json"] == nil {
+			t.Errorf("record paths %v", keys(paths))
+		}
+		if tc.drift && !strings.Contains(string(res.Files["2001-05-01T00-00-00Z.md"]), "2001-05-01T00-00-00Z-hist-x.svg") {
+			t.Error("the Markdown does not link the drifted feature's histogram under its record name")
+		}
+	}
+}
+
+func TestRunEmptyWindowIsDefined(t *testing.T) {
+	res, err := Run(Request{Monitor: mon(), Task: spec.TaskBinary, Profile: profile(t), Current: frame(0, 0, 3), WindowEnd: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Drift {
+		t.Error("an empty window drifted")
+	}
+	if !strings.Contains(strings.Join(res.Report.Notes, " "), "empty") {
+		t.Errorf("notes %v do not say the window is empty", res.Report.Notes)
+	}
+}
+
+func TestPerformanceJoinsLabelsByRequestID(t *testing.T) {
+	cur := frame(1000, 0, 4)
+	// Labels that the predictions rank perfectly for half the rows, inverted
+	// for the other half: AUC well below the baseline.
+	lab := &dataset.Column{Name: "delayed", Type: dataset.Number}
+	ids := &dataset.Column{Name: "request_id", Type: dataset.Category}
+	pred := cur.Col(PredictionColumn).Floats
+	for i := 0; i < 600; i++ {
+		y := 0.0
+		if pred[i] > 0.6 == (i%2 == 0) {
+			y = 1
+		}
+		lab.Floats = append(lab.Floats, y)
+		ids.Levels = append(ids.Levels, "req-"+strconv.Itoa(i))
+		ids.Codes = append(ids.Codes, int32(i))
+	}
+	m := mon()
+	m.Spec.Performance = &spec.PerformanceTest{Labels: "labels.csv", Metric: "auc", MaxDrop: 0.05}
+	res, err := Run(Request{Monitor: m, Task: spec.TaskBinary, Profile: profile(t), Current: cur, WindowEnd: time.Unix(0, 0),
+		Labels: &dataset.Frame{Rows: 600, Columns: []*dataset.Column{ids, lab}}, Target: "delayed", Baseline: map[string]float64{"auc": 0.8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Performance
+	if p == nil || p.Rows != 600 {
+		t.Fatalf("performance = %+v, want 600 joined rows", p)
+	}
+	if !p.Drift || !res.Drift || p.Drop < 0.2 {
+		t.Errorf("performance %+v: want a drop past maxDrop flagged as drift", p)
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
