@@ -47,8 +47,8 @@ holds the single-row latency (p50/p95/p99, measured in process after a warm-up),
 batch throughput and the resident memory added by loading the model.
 
 The model takes either one input per feature column (matched by name) or one
-float [N,F] input whose columns are the model's metadata "features", else
---features, else the data's numeric columns without the target, in file order.
+float [N,F] input whose columns are --features, else the model's metadata
+"features", else the data's numeric columns without the target, in file order.
 Metrics that are undefined on the data (auc with one class present) are left out
 and explained in notes.
 
@@ -75,7 +75,7 @@ inputs, an empty file, target values the model does not predict).`,
 	f.IntVar(&fl.top, "top", eval.DefaultTopSegments, "values per segment column with their own metrics; the rest are \"other\"")
 	f.StringVar(&fl.edgeCases, "edge-cases", "", "file of inputs with an expected column (and optional tolerance, name)")
 	f.StringVar(&fl.positive, "positive", "", "positive class of a binary classifier (default: the model's second class)")
-	f.StringSliceVar(&fl.features, "features", nil, "columns of a single [N,F] model input, in order (default: the model's metadata)")
+	f.StringSliceVar(&fl.features, "features", nil, "columns of a single [N,F] model input, in order (default: the model's metadata \"features\")")
 	f.BoolVar(&fl.impute, "impute", false, "replace NaN/Inf/null features with column means instead of failing")
 	f.IntVar(&fl.latencyRuns, "latency-runs", onnx.DefaultLatencyRuns, "timed single-row inferences; negative skips the latency profile")
 	f.IntVar(&fl.threads, "threads", 0, "onnxruntime intra-op threads (0: onnxruntime's default)")
