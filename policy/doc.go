@@ -34,8 +34,9 @@
 //
 // # Cost
 //
-// One decision with the default policy and two user rules takes well under a
-// millisecond (BenchmarkDecide). OPA computes with arbitrary-precision numbers:
+// One decision with the default policy and two user rules takes about 0.6 ms on
+// one core (BenchmarkDecide); running `opa eval` as a process per decision
+// takes about 90 ms. OPA computes with arbitrary-precision numbers:
 // arithmetic and comparisons on full float64 digits go through math/big, so the
 // segment comparisons (one subtraction and one comparison per segment and
 // metric with a tolerance) dominate on reports with many segments
