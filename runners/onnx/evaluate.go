@@ -237,6 +237,15 @@ func newScorer(task spec.Task, target *dataset.Column, p *Prediction, positive s
 	default:
 		return nil, fmt.Errorf("unknown task %q (want %s, %s or %s)", task, spec.TaskBinary, spec.TaskMulticlass, spec.TaskRegression)
 	}
+	if task == spec.TaskBinary && p.flat == nil && p.Label == nil && p.Value != nil {
+		// a score-only model that declares no task: its output is the probability
+		// of the positive class
+		p.Classes, p.nclass = []string{"0", "1"}, 2
+		p.flat = make([]float64, 2*len(p.Value))
+		for i, v := range p.Value {
+			p.flat[2*i], p.flat[2*i+1] = 1-v, v
+		}
+	}
 	classes := p.Classes
 	if len(classes) == 0 {
 		return nil, fmt.Errorf("the model gives no class probabilities or labels to score as %s", task)

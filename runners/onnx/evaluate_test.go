@@ -219,3 +219,18 @@ func TestEvaluatePositiveFlips(t *testing.T) {
 		t.Errorf("recall did not change with the positive class")
 	}
 }
+
+// A model whose only output is a [N,1] float is scored as a probability when the
+// task says binary.
+func TestEvaluateScoreOnly(t *testing.T) {
+	m := loadModel(t, "types.onnx")
+	f := recordsFrame([]string{"flag", "count", "x", "y"}, [][]string{
+		{"0", "0", "0.9", "1"}, {"0", "0", "0.2", "0"}, {"0", "0", "0.6", "0"}, {"0", "0", "0.7", "1"}})
+	r, err := Evaluate(m, f, EvalOptions{Target: "y", Task: spec.TaskBinary, LatencyRuns: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Metrics[eval.AUC] != 1 || r.Metrics[eval.Accuracy] != 0.75 {
+		t.Errorf("metrics %v", r.Metrics)
+	}
+}
