@@ -148,7 +148,7 @@ func (p *ferryProject) engine(ctx context.Context, e *env, f *projectFlags) (*re
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	runner := local.New(local.Options{Root: p.root, FS: os.DirFS(p.root), LibraryPath: onnx.DefaultLibraryPath(e.getenv), Log: log})
+	runner := local.New(local.Options{Root: p.root, FS: os.DirFS(p.root), LibraryPath: onnx.DefaultLibraryPath(e.getenv), Getenv: e.getenv, Log: log})
 	var rt reconcile.Runtime = reconcile.NoRuntime{}
 	switch {
 	case f.noRuntime:

@@ -2,8 +2,7 @@ package local
 
 import (
 	"context"
-	"errors"
-	"fmt"
+		"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/ferryml/ferry/policy"
 	"github.com/ferryml/ferry/reconcile"
 	"github.com/ferryml/ferry/reconcile/records"
+	"github.com/ferryml/ferry/runners/exec"
 	"github.com/ferryml/ferry/runners/onnx"
 	"github.com/ferryml/ferry/runners/train"
 	"github.com/ferryml/ferry/spec"
@@ -34,7 +34,9 @@ type Options struct {
 	FS fs.FS
 	// LibraryPath is onnxruntime's shared library.
 	LibraryPath string
-	Log         *slog.Logger
+	// Getenv passes PATH, HOME and the spec's env list to exec trainers.
+	Getenv func(string) string
+	Log    *slog.Logger
 }
 
 // Runner trains, evaluates and gates on this machine.
@@ -93,18 +95,21 @@ func (r *Runner) split(ds *spec.Dataset, digest string) (*split, error) {
 
 // Train runs a builtin trainer.
 func (r *Runner) Train(ctx context.Context, req reconcile.TrainRequest) (*reconcile.TrainResult, error) {
-	if req.Experiment.Spec.Trainer.Exec != nil {
-		return nil, errors.New("exec trainers are not wired into apply yet (builtin trainers only)")
-	}
 	s, err := r.split(req.Dataset, req.DatasetDigest)
 	if err != nil {
 		return nil, err
 	}
-	res, err := train.Train(ctx, train.Request{
+	treq := train.Request{
 		Experiment: req.Experiment, Model: req.Model, Dataset: req.Dataset,
 		Train: s.train, Eval: s.eval, RunID: req.RunID, DatasetDigest: req.DatasetDigest,
 		Log: r.opts.Log.With("experiment", req.Experiment.Metadata.Name, "run", req.RunID),
-	})
+	}
+	var res *train.Result
+	if req.Experiment.Spec.Trainer.Exec != nil {
+		res, err = exec.Run(ctx, treq, exec.Options{Root: r.opts.Root, Getenv: r.opts.Getenv, Log: treq.Log})
+	} else {
+		res, err = train.Train(ctx, treq)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,108 @@
+package reconcile
+
+import (
+	"context"
+
+	"github.com/ferryml/ferry/eval"
+	"github.com/ferryml/ferry/reconcile/records"
+)
+
+// Candidate is one run a plan would register, as a preview found it: trained
+// (or reused), evaluated and gated against the version serving production.
+type Candidate struct {
+	Model      string `json:"model"`
+	Experiment string `json:"experiment"`
+	Run        string `json:"run"`
+	Artifact   string `json:"artifact,omitempty"`
+	// Version is the number the plan would give it.
+	Version int `json:"version,omitempty"`
+	// ProductionVersion is what it was compared with; 0 for a first model.
+	ProductionVersion int                 `json:"productionVersion"`
+	Metric            string              `json:"metric,omitempty"`
+	Candidate         *eval.Report        `json:"candidate"`
+	Production        *eval.Report        `json:"production"`
+	Gate              *records.GateRecord `json:"gate"`
+}
+
+// Verdict is "allow" or "deny".
+func (c *Candidate) Verdict() string {
+	if c.Gate != nil && c.Gate.Allow {
+		return "allow"
+	}
+	return "deny"
+}
+
+// Preview runs a plan's Train, Evaluate and Gate actions without registering,
+// deploying or writing records: what `ferry plan --evaluate` and a pull
+// request's plan comment show. What it computes is journaled under the same
+// idempotency keys apply uses, and artifacts are content-addressed, so the
+// apply that follows reuses the trained models and verdicts instead of
+// training again.
+func Preview(ctx context.Context, plan *Plan, o ApplyOptions) ([]*Candidate, error) {
+	o.defaults()
+	if o.Desired == nil {
+		return nil, ErrNoDesiredState
+	}
+	lk, err := acquireLock(o.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.release()
+	j, err := openJournal(o.Root)
+	if err != nil {
+		return nil, err
+	}
+	a := &applier{o: o, plan: plan, j: j, res: &ApplyResult{}, runs: map[string]*runState{}, assigned: map[string]int{}}
+	for i := range plan.Actions {
+		act := &plan.Actions[i]
+		switch act.Kind {
+		case Train, Evaluate, Gate, Register:
+		default:
+			continue
+		}
+		st, err := a.state(act)
+		if err != nil {
+			return nil, err
+		}
+		switch act.Kind {
+		case Train:
+			err = a.train(ctx, act, st)
+		case Evaluate:
+			err = a.evaluate(ctx, act, st)
+		case Gate:
+			err = a.decide(ctx, act, st)
+		case Register:
+			st.register = act
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	var out []*Candidate
+	for _, st := range a.order {
+		if st.gate == nil {
+			continue
+		}
+		c := &Candidate{
+			Model: st.model.Metadata.Name, Experiment: st.experiment.Metadata.Name, Run: st.plan.ID,
+			Artifact: a.artifactOf(st), ProductionVersion: st.plan.Against, Metric: st.model.Spec.Metric,
+			Candidate: st.report, Production: a.production(st.model.Metadata.Name, st.plan.Against), Gate: st.gate,
+		}
+		if st.register != nil {
+			c.Version = st.register.Version
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Preview runs the plan's candidates through training, evaluation and the gate
+// (see the package function Preview).
+func (e *Engine) Preview(ctx context.Context, p *Plan, st *State) ([]*Candidate, error) {
+	return Preview(ctx, p, ApplyOptions{
+		Root: e.Root, Repo: e.Repo, Publish: e.Publish, RecordsDir: e.recordsDir(),
+		Desired: st.Desired, Observed: st.Observed, Store: e.Store,
+		Trainer: e.Trainer, Evaluator: e.Evaluator, Gate: e.Gate,
+		Clock: e.Clock, Log: e.Log, Versions: e.Versions, Hook: e.Hook,
+	})
+}
