@@ -201,3 +201,53 @@ func TestHistogramNeedsBins(t *testing.T) {
 		t.Error("no error for a report without features")
 	}
 }
+
+func TestStatisticChartAxes(t *testing.T) {
+	r := loadReport(t)
+	ks := *r
+	ks.Features = nil
+	for _, f := range r.Features {
+		g := *f
+		g.Test, g.Threshold = "ks", 0.01
+		if g.Type == drift.TypeCategory {
+			g.Test = "chi2"
+		}
+		ks.Features = append(ks.Features, &g)
+	}
+	mixed := *r
+	mixed.Features = append([]*drift.FeatureResult(nil), ks.Features[:2]...)
+	mixed.Features = append(mixed.Features, r.Features[2:]...)
+	tests := []struct {
+		name   string
+		r      *drift.Report
+		ylabel string
+	}{
+		{"one test", r, ">psi<"},
+		{"p-values", &drift.Report{Features: ks.Features[:1]}, "−log10 p-value (ks)"},
+		{"mixed tests", &mixed, "severity (statistic / threshold)"},
+	}
+	for _, tc := range tests {
+		var buf bytes.Buffer
+		if err := StatisticSVG(&buf, tc.r); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !strings.Contains(buf.String(), tc.ylabel) {
+			t.Errorf("%s: no axis label %q", tc.name, tc.ylabel)
+		}
+	}
+}
+
+func TestMarkdownPrediction(t *testing.T) {
+	r := loadReport(t)
+	p := *r.Features[0]
+	p.Name = "score"
+	withPrediction := *r
+	withPrediction.Prediction = &p
+	var buf bytes.Buffer
+	if err := Markdown(&buf, &withPrediction, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "### Prediction\n") || !strings.Contains(buf.String(), "\n| score | number | psi |") {
+		t.Errorf("no prediction section:\n%s", buf.String())
+	}
+}
