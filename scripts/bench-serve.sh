@@ -74,18 +74,30 @@ run() {
   errs=$(echo "$out" | awk -F': ' '/^non-2xx or errors:/ { print $2 }')
   printf '%s %s %s %s %s\n' "$1" "$rps" "$p50" "$p99" "$errs"
 }
-echo "bench-serve: wrk -t$threads -c$conns -d$dur, single-row requests, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+rounds=${BENCH_ROUNDS:-3}
+echo "bench-serve: wrk -t$threads -c$conns -d$dur, single-row requests, $rounds interleaved rounds (medians), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 results=$(
-  run fastapi http://127.0.0.1:$port_fa/predict "$work/fastapi.jsonl"
-  run ferry http://127.0.0.1:$port_plain/v2/models/flights/infer "$work/oip.jsonl"
-  run ferry-log http://127.0.0.1:$port_log/v2/models/flights/infer "$work/oip.jsonl"
+  for r in $(seq 1 "$rounds"); do
+    run fastapi http://127.0.0.1:$port_fa/predict "$work/fastapi.jsonl"
+    run ferry http://127.0.0.1:$port_plain/v2/models/flights/infer "$work/oip.jsonl"
+    run ferry-log http://127.0.0.1:$port_log/v2/models/flights/infer "$work/oip.jsonl"
+  done
 )
-echo "$results" | awk '
-  { name[NR] = $1; rps[$1] = $2; p50[$1] = $3; p99[$1] = $4; err[$1] = $5 }
+echo "$results" > "$work/wrk-results.txt"
+echo "$results" | sort -k1,1 -k2,2n | awk '
+  function median(name, col,   k, v, n) { n = cnt[name]; k = int((n + 1) / 2); return val[name, col, k] }
+  { c = ++cnt[$1]; for (i = 2; i <= 5; i++) val[$1, i, c] = $i }
   END {
+    # val[name, col, k] is sorted by requests/s only; sort the other columns per name.
+    for (name in cnt) for (col = 3; col <= 5; col++) {
+      n = cnt[name]
+      for (a = 1; a <= n; a++) for (b = a + 1; b <= n; b++) if (val[name, col, b] < val[name, col, a]) { t = val[name, col, a]; val[name, col, a] = val[name, col, b]; val[name, col, b] = t }
+    }
+    split("fastapi ferry ferry-log", order, " ")
+    for (i in order) { n = order[i]; rps[n] = median(n, 2); p50[n] = median(n, 3); p99[n] = median(n, 4); err[n] = 0; for (k = 1; k <= cnt[n]; k++) err[n] += val[n, 5, k] }
     printf "%-32s %12s %10s %10s %8s\n", "server", "requests/s", "p50 ms", "p99 ms", "errors"
     label["fastapi"] = "FastAPI+uvicorn+sklearn"; label["ferry"] = "ferry serve"; label["ferry-log"] = "ferry serve, log on (SQLite)"
-    for (i = 1; i <= NR; i++) { n = name[i]; printf "%-32s %12.0f %10.2f %10.2f %8d\n", label[n], rps[n], p50[n], p99[n], err[n] }
+    for (i = 1; i <= 3; i++) { n = order[i]; printf "%-32s %12.0f %10.2f %10.2f %8d\n", label[n], rps[n], p50[n], p99[n], err[n] }
     printf "\nthroughput ferry / FastAPI: %.1fx (target >= 10x)\n", rps["ferry"] / rps["fastapi"]
     printf "p99 FastAPI / ferry:        %.1fx (target >= 10x)\n", p99["fastapi"] / p99["ferry"]
     printf "logging cost:               %.1f%% of throughput (target <= 10%%)\n", 100 * (1 - rps["ferry-log"] / rps["ferry"])

@@ -45,6 +45,9 @@ type DeploymentStatus struct {
 }
 
 // VersionStatus is one version's state and its traffic since it was loaded.
+// Errors counts the requests routed to it that were not answered 2xx, input
+// that does not fit its model included; latency percentiles cover its 2xx
+// answers, from reading the request to writing the answer.
 // State is "serving" (weight > 0), "idle" (loaded, weight 0) or "failed"
 // (never took traffic; Error says why).
 type VersionStatus struct {

@@ -287,6 +287,12 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request, name string, ml
 	}
 	defer bufPool.Put(body)
 	var req *InferRequest
+	if mlflow && !json.Valid(body.Bytes()) {
+		// Not the version's fault: refuse before routing, as for OIP.
+		var v any
+		s.reject(w, jsonError(json.Unmarshal(body.Bytes(), &v)))
+		return
+	}
 	if !mlflow {
 		if req, err = decodeEnvelope(body.Bytes()); err != nil {
 			s.reject(w, err)
