@@ -43,6 +43,8 @@ type trainOutput struct {
 	Evaluation     *eval.Report       `json:"evaluation"`
 	DurationMs     int64              `json:"durationMs"`
 	Log            string             `json:"log,omitempty"`
+
+	onnx []byte
 }
 
 type trainDataset struct {
@@ -65,6 +67,7 @@ func newTrainCmd(e *env) *cobra.Command {
 		asJSON  bool
 		noCheck bool
 		verbose bool
+		outFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "train EXPERIMENT",
@@ -87,7 +90,8 @@ Exit codes: 0 trained, 1 error (bad spec, data failing its checks, a trainer
 error).`,
 		Example: `  ferry train penguin-sex-logreg
   ferry train delay-gbt --json | jq '{run, digest: .artifact.digest, auc: .metrics.auc}'
-  ferry train delay-sklearn -C path/to/project -v`,
+  ferry train delay-sklearn -C path/to/project -v
+  ferry train delay-gbt -o model.onnx && ferry eval --model model.onnx --data data/feb.parquet --target delayed`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			logLevel := slog.LevelWarn
@@ -98,6 +102,12 @@ error).`,
 			out, err := runTrain(cmd.Context(), e, log, trainArgs{dir: dir, experiment: args[0], check: !noCheck})
 			if err != nil {
 				return err
+			}
+			if outFile != "" {
+				if err := os.WriteFile(outFile, out.onnx, 0o644); err != nil {
+					return fmt.Errorf("--out: %w", err)
+				}
+				fmt.Fprintf(e.stderr, "wrote %s\n", outFile)
 			}
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
@@ -121,6 +131,7 @@ error).`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "machine-readable result on stdout")
 	cmd.Flags().BoolVar(&noCheck, "no-check", false, "train even when the data fails the Dataset spec's checks")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log what the trainer does on stderr")
+	cmd.Flags().StringVarP(&outFile, "out", "o", "", "also write the ONNX model to this file")
 	fixFlagUsages(cmd)
 	return cmd
 }
@@ -286,6 +297,7 @@ func runTrain(ctx context.Context, e *env, log *slog.Logger, a trainArgs) (*trai
 		Evaluation:     report,
 		DurationMs:     time.Since(start).Milliseconds(),
 		Log:            logPath,
+		onnx:           res.ONNX,
 	}, nil
 }
 
