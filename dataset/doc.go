@@ -18,9 +18,11 @@
 // NA, N/A, null and NULL are nulls. Errors name the file and line (or row) and
 // the column: data.csv:17: column "distance": "abc" is not a number.
 //
-// Parquet files are read a row group at a time on every CPU, into columns
-// allocated once at their final size; strings stay dictionary encoded all the
-// way. CSV and JSON are read as streams.
+// Parquet files are read a row group at a time on every CPU, straight from the
+// column chunks into columns allocated once at their final size; dictionary
+// strings become codes without a Go string per row. CSV and JSON are read as
+// streams. Reading the 3-million-row flights file takes about 0.6 s of CPU and
+// allocates 160 MB for 96 MB of columns (BenchmarkReadFlights3M).
 //
 // # Checking, splitting, digests
 //
