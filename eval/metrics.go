@@ -45,6 +45,11 @@ func BinaryRanked(pos []bool, score []float64, order []int32) (Metrics, []string
 // by descending score. Segments use it to score each group of rows against one
 // ranking of all rows.
 func BinarySubset(pos []bool, score []float64, rows []int, order []int32) (Metrics, []string) {
+	return binarySubset(pos, score, nil, rows, order)
+}
+
+// binarySubset is BinarySubset with optional per-row log losses computed once.
+func binarySubset(pos []bool, score, loss []float64, rows []int, order []int32) (Metrics, []string) {
 	m := Metrics{}
 	var notes []string
 	if len(score) != len(pos) {
@@ -79,13 +84,15 @@ func BinarySubset(pos []bool, score []float64, rows []int, order []int32) (Metri
 		default:
 			tn++
 		}
-		p := min(max(s, logLossEps), 1-logLossEps)
 		if y {
 			brier += (s - 1) * (s - 1)
-			logloss -= math.Log(p)
 		} else {
 			brier += s * s
-			logloss -= math.Log(1 - p)
+		}
+		if loss != nil {
+			logloss += loss[i]
+		} else {
+			logloss += rowLogLoss(y, s)
 		}
 	}
 	m[Accuracy] = float64(tp+tn) / float64(n)
@@ -122,6 +129,79 @@ func BinarySubset(pos []bool, score []float64, rows []int, order []int32) (Metri
 	auc, ap := rankMetrics(pos, score, order, npos, n-npos)
 	m[AUC], m[PRAUC] = auc, ap
 	return m, notes
+}
+
+// rowLogLoss is one row's log loss, its probability clipped as scikit-learn does.
+func rowLogLoss(y bool, s float64) float64 {
+	p := min(max(s, logLossEps), 1-logLossEps)
+	if y {
+		return -math.Log(p)
+	}
+	return -math.Log(1 - p)
+}
+
+// BinaryRows is a binary classifier's rows scored once — the ranking by score and
+// each row's log loss — so that the metrics of all rows and of many subsets
+// (segments) each take one pass over their rows.
+type BinaryRows struct {
+	pos   []bool
+	score []float64
+	loss  []float64
+	order []int32
+}
+
+// NewBinaryRows prepares pos and score (as for Binary) for scoring many subsets.
+func NewBinaryRows(pos []bool, score []float64) *BinaryRows {
+	b := &BinaryRows{pos: pos, score: score}
+	if len(pos) != len(score) {
+		return b // Metrics reports the mismatch
+	}
+	for _, s := range score {
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return b // Metrics reports the row
+		}
+	}
+	b.loss = make([]float64, len(pos))
+	for i, y := range pos {
+		b.loss[i] = rowLogLoss(y, score[i])
+	}
+	b.order = OrderDesc(score)
+	return b
+}
+
+// Metrics scores every row.
+func (b *BinaryRows) Metrics() (Metrics, []string) {
+	return binarySubset(b.pos, b.score, b.loss, nil, b.order)
+}
+
+// Groups scores each group of rows (disjoint, as TopGroups makes them), ranking
+// each by filtering the ranking of all rows rather than sorting again.
+func (b *BinaryRows) Groups(groups []Group) ([]Metrics, [][]string) {
+	ms := make([]Metrics, len(groups))
+	notes := make([][]string, len(groups))
+	var orders [][]int32
+	if b.order != nil {
+		gid := make([]int32, len(b.pos))
+		orders = make([][]int32, len(groups))
+		for g, grp := range groups {
+			for _, r := range grp.Rows {
+				gid[r] = int32(g)
+			}
+			orders[g] = make([]int32, 0, len(grp.Rows))
+		}
+		for _, r := range b.order {
+			g := gid[r]
+			orders[g] = append(orders[g], r)
+		}
+	}
+	for i, g := range groups {
+		var order []int32
+		if orders != nil {
+			order = orders[i]
+		}
+		ms[i], notes[i] = binarySubset(b.pos, b.score, b.loss, g.Rows, order)
+	}
+	return ms, notes
 }
 
 func ratio(a, b int) float64 {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -227,5 +228,51 @@ func TestBinarySubset(t *testing.T) {
 				t.Errorf("%s: %s = %v, want %v", name, k, got[k], v)
 			}
 		}
+	}
+}
+
+// Scoring groups through BinaryRows is scoring each group on its own.
+func TestBinaryRowsGroups(t *testing.T) {
+	n := 5000
+	pos := make([]bool, n)
+	score := make([]float64, n)
+	codes := make([]int32, n)
+	for i := range n {
+		pos[i] = math.Sin(float64(i)*0.37) > 0
+		score[i] = float64(float32(0.5 + 0.4*math.Sin(float64(i)*0.37+0.8*math.Cos(float64(i)))))
+		codes[i] = int32(i * 7 % 5)
+	}
+	codes[3] = -1
+	groups := TopGroups(codes, []string{"a", "b", "c", "d", "e"}, 3)
+	b := NewBinaryRows(pos, score)
+	all, _ := b.Metrics()
+	want, _ := Binary(pos, score)
+	ms, _ := b.Groups(groups)
+	for k, v := range want {
+		if math.Abs(all[k]-v) > 1e-12 {
+			t.Errorf("all rows: %s = %v, want %v", k, all[k], v)
+		}
+	}
+	for gi, g := range groups {
+		var gp []bool
+		var gs []float64
+		for _, r := range g.Rows {
+			gp = append(gp, pos[r])
+			gs = append(gs, score[r])
+		}
+		want, _ := Binary(gp, gs)
+		if len(ms[gi]) != len(want) {
+			t.Fatalf("group %s: %v, want %v", g.Value, ms[gi], want)
+		}
+		for k, v := range want {
+			if math.Abs(ms[gi][k]-v) > 1e-12 {
+				t.Errorf("group %s: %s = %v, want %v", g.Value, k, ms[gi][k], v)
+			}
+		}
+	}
+	// non-finite scores: every metric call says which row
+	score[10] = math.NaN()
+	if m, notes := NewBinaryRows(pos, score).Metrics(); len(m) != 0 || len(notes) != 1 || !strings.Contains(notes[0], "row 11") {
+		t.Errorf("NaN score: %v %v", m, notes)
 	}
 }

@@ -209,7 +209,7 @@ type scorer struct {
 	// binary
 	pos    []bool
 	scores []float64
-	order  []int32 // rows by descending score, once needed
+	rows   *eval.BinaryRows // ranking and losses, once needed
 	// multiclass
 	y, pred []int
 	proba   [][]float64
@@ -428,7 +428,7 @@ func (sc *scorer) metrics(rows []int) (eval.Metrics, []string) {
 	switch sc.task {
 	case spec.TaskBinary:
 		if rows == nil {
-			return eval.BinaryRanked(sc.pos, sc.scores, sc.ranking())
+			return sc.binaryRows().Metrics()
 		}
 		return eval.BinarySubset(sc.pos, sc.scores, rows, nil)
 	case spec.TaskMulticlass:
@@ -448,46 +448,34 @@ func (sc *scorer) metrics(rows []int) (eval.Metrics, []string) {
 	}
 }
 
-// ranking is every row ordered by score, sorted once.
-func (sc *scorer) ranking() []int32 {
-	if sc.order == nil {
-		sc.order = eval.OrderDesc(sc.scores)
-	}
-	return sc.order
-}
-
 type groupResult struct {
 	metrics eval.Metrics
 	notes   []string
 }
 
 // groupMetrics scores each group (disjoint rows in ascending order). A binary
-// task ranks each group by filtering the ranking of all rows, without sorting
-// or copying again.
+// task ranks each group by filtering the ranking of all rows.
 func (sc *scorer) groupMetrics(groups []eval.Group) []groupResult {
 	out := make([]groupResult, len(groups))
-	if sc.task != spec.TaskBinary {
-		for i, g := range groups {
-			out[i].metrics, out[i].notes = sc.metrics(g.Rows)
+	if sc.task == spec.TaskBinary {
+		ms, notes := sc.binaryRows().Groups(groups)
+		for i := range out {
+			out[i] = groupResult{ms[i], notes[i]}
 		}
 		return out
 	}
-	gid := make([]int32, len(sc.pos))
-	orders := make([][]int32, len(groups))
-	for g, grp := range groups {
-		for _, r := range grp.Rows {
-			gid[r] = int32(g)
-		}
-		orders[g] = make([]int32, 0, len(grp.Rows))
-	}
-	for _, r := range sc.ranking() {
-		g := gid[r]
-		orders[g] = append(orders[g], r)
-	}
 	for i, g := range groups {
-		out[i].metrics, out[i].notes = eval.BinarySubset(sc.pos, sc.scores, g.Rows, orders[i])
+		out[i].metrics, out[i].notes = sc.metrics(g.Rows)
 	}
 	return out
+}
+
+// binaryRows ranks the rows and computes their losses once for all metrics.
+func (sc *scorer) binaryRows() *eval.BinaryRows {
+	if sc.rows == nil {
+		sc.rows = eval.NewBinaryRows(sc.pos, sc.scores)
+	}
+	return sc.rows
 }
 
 func gather[T any](xs []T, rows []int) []T {
