@@ -150,6 +150,12 @@ type Plan struct {
 	Observed string   `json:"observed"`
 	Actions  []Action `json:"actions"`
 	Notes    []Note   `json:"notes,omitempty"`
+	// Candidates are filled by Preview (ferry plan --evaluate, --pr): each
+	// candidate's evaluation against production and its gate decision. Gate
+	// sums them up: "allow" when every candidate passed, "deny" when one did
+	// not, empty when none was previewed.
+	Candidates []*Candidate `json:"candidates,omitempty"`
+	Gate       string       `json:"gate,omitempty"`
 }
 
 // PlanSchema is the version of the plan's JSON shape.

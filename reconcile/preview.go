@@ -93,6 +93,12 @@ func Preview(ctx context.Context, plan *Plan, o ApplyOptions) ([]*Candidate, err
 		}
 		out = append(out, c)
 	}
+	plan.Candidates, plan.Gate = out, ""
+	for _, c := range out {
+		if plan.Gate != "deny" {
+			plan.Gate = c.Verdict()
+		}
+	}
 	return out, nil
 }
 

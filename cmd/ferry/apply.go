@@ -126,6 +126,9 @@ Exit codes: 0 applied (or nothing to do), 1 error, 2 a gate denied a candidate.`
 			if err != nil {
 				return err
 			}
+			if err := openRecordsPR(ctx, e, p, res, plan); err != nil {
+				return err
+			}
 			if len(res.Denied) > 0 {
 				return errAction
 			}

@@ -14,8 +14,9 @@ func init() { register(newPlanCmd) }
 
 func newPlanCmd(e *env) *cobra.Command {
 	var f projectFlags
-	var asJSON, markdown bool
+	var asJSON, markdown, evaluate bool
 	var out string
+	var pr int
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what ferry would do to make what exists match the specs",
@@ -30,8 +31,25 @@ will write. Plan changes nothing.
 --out saves the plan as JSON for 'ferry apply PLAN', which refuses it if the
 specs or what exists changed in between.
 
-Exit codes: 0 nothing to do, 1 error, 2 changes planned.`,
+--evaluate goes one step further and previews the candidates: it trains them
+(or reuses runs with identical inputs), evaluates them and runs the gate
+against the version serving production, and shows each candidate's metrics
+against production with every gate check. Nothing is registered or
+deployed; the apply that follows reuses the trained models and verdicts.
+
+--pr N (implies --evaluate) posts the plan as one comment on pull request N —
+edited in place on every run, never a new one — and sets the ferry/gate check
+on the pull request's head commit, which branch protection can require. It
+needs github.repository in ferry.yaml (or GITHUB_REPOSITORY) and
+GITHUB_TOKEN; GITHUB_API_URL selects GitHub Enterprise. A pull request from
+a fork, or a read-only token, gets the report in $GITHUB_STEP_SUMMARY
+instead, and ferry says so.
+
+Exit codes: 0 nothing to do, 1 error, 2 changes planned (or a candidate
+denied by the gate).`,
 		Example: `  ferry plan
+  ferry plan --evaluate
+  GITHUB_TOKEN=... ferry plan --pr 42
   ferry plan --json | jq '.actions[] | {kind, object, reason}'
   ferry plan --out plan.json && ferry apply plan.json`,
 		Args: cobra.NoArgs,
@@ -45,9 +63,14 @@ Exit codes: 0 nothing to do, 1 error, 2 changes planned.`,
 			if err != nil {
 				return err
 			}
-			plan, _, err := eng.Plan(ctx)
+			plan, st, err := eng.Plan(ctx)
 			if err != nil {
 				return err
+			}
+			if evaluate || pr > 0 {
+				if _, err := eng.Preview(ctx, plan, st); err != nil {
+					return err
+				}
 			}
 			if out != "" {
 				var b bytes.Buffer
@@ -63,12 +86,19 @@ Exit codes: 0 nothing to do, 1 error, 2 changes planned.`,
 			case asJSON:
 				err = render.JSON(e.stdout, plan)
 			case markdown:
-				err = render.Markdown(e.stdout, plan)
+				err = render.Comment(e.stdout, plan, plan.Candidates)
 			default:
-				err = render.Text(e.stdout, plan)
+				if err = render.Text(e.stdout, plan); err == nil {
+					err = render.CandidatesText(e.stdout, plan.Candidates)
+				}
 			}
 			if err != nil {
 				return err
+			}
+			if pr > 0 {
+				if err := postPlan(ctx, e, p, pr, plan); err != nil {
+					return err
+				}
 			}
 			if plan.Changes() {
 				return errAction
@@ -80,5 +110,7 @@ Exit codes: 0 nothing to do, 1 error, 2 changes planned.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "the plan as JSON on stdout")
 	cmd.Flags().BoolVar(&markdown, "markdown", false, "the plan as Markdown (for a pull request)")
 	cmd.Flags().StringVar(&out, "out", "", "save the plan as JSON to this file")
+	cmd.Flags().BoolVar(&evaluate, "evaluate", false, "train, evaluate and gate the candidates, and show them against production")
+	cmd.Flags().IntVar(&pr, "pr", 0, "post the plan as a comment on this pull request and set the ferry/gate check (implies --evaluate)")
 	return cmd
 }
