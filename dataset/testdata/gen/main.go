@@ -135,16 +135,16 @@ func writeParquet(path string, rows []flight) error {
 	}
 	rec := b.NewRecord()
 	defer rec.Release()
-	return writeRecord(path, rec, 250)
+	return writeRecord(path, rec, 250, true)
 }
 
-func writeRecord(path string, rec arrow.Record, rowGroup int64) error {
+func writeRecord(path string, rec arrow.Record, rowGroup int64, dict bool) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithDictionaryDefault(true), parquet.WithMaxRowGroupLength(rowGroup),
+		parquet.WithDictionaryDefault(dict), parquet.WithMaxRowGroupLength(rowGroup),
 		parquet.WithCreatedBy("ferry dataset/testdata/gen"))
 	w, err := pqarrow.NewFileWriter(rec.Schema(), f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
@@ -230,12 +230,13 @@ func writeNulls(path string) error {
 	d.AppendValues([]arrow.Date32{11323, 11324, 11325, 11326, 0, 11328}, []bool{true, true, true, true, false, true})
 	rec := b.NewRecord()
 	defer rec.Release()
-	return writeRecord(path, rec, 4)
+	return writeRecord(path, rec, 4, true)
 }
 
 // writeTypes writes three rows of the less common types: decimals (read through
 // pqarrow), unsigned and small integers, float32, binary, and a list column that
-// the reader refuses unless it is left out.
+// the reader refuses unless it is left out; plain-encoded, where the others use
+// dictionaries.
 func writeTypes(path string) error {
 	sc := arrow.NewSchema([]arrow.Field{
 		{Name: "dec", Type: &arrow.Decimal128Type{Precision: 9, Scale: 2}, Nullable: true},
@@ -262,5 +263,5 @@ func writeTypes(path string) error {
 	}
 	rec := b.NewRecord()
 	defer rec.Release()
-	return writeRecord(path, rec, 3)
+	return writeRecord(path, rec, 3, false) // plain encoding, no dictionaries
 }
