@@ -29,6 +29,9 @@ cleanup() {
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
+  # The shortened run (make test) leaves nothing behind; the full demo keeps its
+  # scratch repository to look at.
+  if [ -n "${FERRY_DEMO_SHORT:-}" ] && [ -z "${FERRY_DEMO_DIR:-}" ]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -93,7 +96,9 @@ sed -i.bak 's/params: {trees: 100, depth: 6, learningRate: 0.1}/params: {trees: 
 git diff --stat >&2
 git commit -q -am "delay-gbt: more, smaller boosting steps"
 git push -q origin main
-run "$ferry" plan
+# --evaluate trains the candidate, evaluates it and runs the gate against the
+# version serving production; apply then reuses that work.
+run "$ferry" plan --evaluate
 run "$ferry" apply --auto-approve
 git pull -q --ff-only origin main
 
