@@ -90,10 +90,13 @@ func planDir(b *testing.B, dir string) *Plan {
 	if err != nil {
 		b.Fatal(err)
 	}
-	recs, err := records.Read(fsys, "records")
+	// As the CLI does: decoded records come from .ferry/cache when unchanged.
+	cache := records.OpenCache(filepath.Join(dir, ".ferry", "cache", "records.json"))
+	recs, err := records.ReadCached(fsys, "records", cache)
 	if err != nil {
 		b.Fatal(err)
 	}
+	cache.Save()
 	obs, err := Observe(context.Background(), set, ObserveOptions{Specs: fsys, Records: recs, Prober: constProber{}, Clock: fixedNow{}, TrainerVersion: "1"})
 	if err != nil {
 		b.Fatal(err)

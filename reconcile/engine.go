@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/ferryml/ferry/gitops"
 	"github.com/ferryml/ferry/reconcile/records"
@@ -90,10 +91,14 @@ func (e *Engine) Observe(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := records.Read(rfs, e.recordsDir())
+	// Decoded records are cached by content under .ferry/cache: most records
+	// do not change between two plans.
+	cache := records.OpenCache(filepath.Join(e.Root, ".ferry", "cache", "records.json"))
+	recs, err := records.ReadCached(rfs, e.recordsDir(), cache)
 	if err != nil {
 		return nil, err
 	}
+	_ = cache.Save() // a cache that cannot be written only costs speed
 	obs, err := Observe(ctx, set, ObserveOptions{
 		Specs: fsys, Commit: commit, Records: recs, RecordsCommit: head.String(),
 		Prober: e.Prober, Runtime: e.Runtime, Clock: e.Clock, TrainerVersion: e.TrainerVersion,

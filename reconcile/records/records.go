@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"math"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -351,7 +353,10 @@ func NewSet() *Set {
 
 // Read reads every record under dir of fsys. A missing dir is an empty set; a
 // record that does not parse is an error naming its path.
-func Read(fsys fs.FS, dir string) (*Set, error) {
+func Read(fsys fs.FS, dir string) (*Set, error) { return ReadCached(fsys, dir, nil) }
+
+// ReadCached is Read through a cache of decoded records (nil for none).
+func ReadCached(fsys fs.FS, dir string, cache *Cache) (*Set, error) {
 	s := NewSet()
 	if dir == "" {
 		dir = "records"
@@ -359,19 +364,15 @@ func Read(fsys fs.FS, dir string) (*Set, error) {
 	if _, err := fs.Stat(fsys, dir); err != nil {
 		return s, nil
 	}
-	var errs []string
-	read := func(p string, rec any) bool {
-		data, err := fs.ReadFile(fsys, p)
-		if err == nil {
-			err = Unmarshal(data, rec)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", p, err))
-			return false
-		}
-		return true
+	// List first, then read and decode in parallel: decoding dominates.
+	type job struct {
+		path  string
+		group string
+		rec   any
+		err   error
 	}
-	each := func(sub string, fn func(name, p string)) {
+	var jobs []*job
+	each := func(sub, group string, mk func() any) {
 		entries, err := fs.ReadDir(fsys, path.Join(dir, sub))
 		if err != nil {
 			return
@@ -380,7 +381,7 @@ func Read(fsys fs.FS, dir string) (*Set, error) {
 			if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") {
 				continue
 			}
-			fn(strings.TrimSuffix(e.Name(), ".yaml"), path.Join(dir, sub, e.Name()))
+			jobs = append(jobs, &job{path: path.Join(dir, sub, e.Name()), group: group, rec: mk()})
 		}
 	}
 	groups := func(sub string) []string {
@@ -394,32 +395,58 @@ func Read(fsys fs.FS, dir string) (*Set, error) {
 		return names
 	}
 	for _, exp := range groups("runs") {
-		each(path.Join("runs", exp), func(id, p string) {
-			r := new(Run)
-			if read(p, r) {
-				s.Runs[exp] = append(s.Runs[exp], r)
-			}
-		})
-		SortRuns(s.Runs[exp])
+		each(path.Join("runs", exp), exp, func() any { return new(Run) })
 	}
 	for _, model := range groups("models") {
-		each(path.Join("models", model), func(name, p string) {
-			v := new(ModelVersion)
-			if read(p, v) {
-				s.Versions[model] = append(s.Versions[model], v)
-			}
-		})
-		sort.Slice(s.Versions[model], func(i, j int) bool { return s.Versions[model][i].Version < s.Versions[model][j].Version })
+		each(path.Join("models", model), model, func() any { return new(ModelVersion) })
 	}
-	each("deployments", func(name, p string) {
-		d := new(Deployment)
-		if read(p, d) {
-			s.Deployments[name] = d
+	each("deployments", "", func() any { return new(Deployment) })
+
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 8, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				data, err := fs.ReadFile(fsys, j.path)
+				if err == nil {
+					err = cache.decode(data, j.rec)
+				}
+				j.err = err
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+
+	var errs []string
+	for _, j := range jobs {
+		if j.err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", j.path, j.err))
+			continue
 		}
-	})
+		switch r := j.rec.(type) {
+		case *Run:
+			s.Runs[j.group] = append(s.Runs[j.group], r)
+		case *ModelVersion:
+			s.Versions[j.group] = append(s.Versions[j.group], r)
+		case *Deployment:
+			s.Deployments[strings.TrimSuffix(path.Base(j.path), ".yaml")] = r
+		}
+	}
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return nil, fmt.Errorf("read records: %s", strings.Join(errs, "; "))
+	}
+	for _, runs := range s.Runs {
+		SortRuns(runs)
+	}
+	for _, vs := range s.Versions {
+		sort.Slice(vs, func(i, j int) bool { return vs[i].Version < vs[j].Version })
 	}
 	return s, nil
 }

@@ -101,3 +101,32 @@ func TestRead(t *testing.T) {
 		t.Fatalf("want an error naming the bad record, got %v", err)
 	}
 }
+
+func TestCache(t *testing.T) {
+	run, _ := records.Marshal(sampleRun())
+	fsys := fstest.MapFS{"records/runs/delay-gbt/0123456789ab.yaml": {Data: run}}
+	path := t.TempDir() + "/cache.json"
+	c := records.OpenCache(path)
+	a, err := records.ReadCached(fsys, "records", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := records.ReadCached(fsys, "records", records.OpenCache(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := records.Marshal(a.Runs["delay-gbt"][0])
+	y, _ := records.Marshal(b.Runs["delay-gbt"][0])
+	if string(x) != string(y) || string(x) != string(run) {
+		t.Fatalf("cached record differs:\n%s\nvs\n%s", x, y)
+	}
+	// Changed bytes are parsed again, not served from the cache.
+	fsys["records/runs/delay-gbt/0123456789ab.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(string(run), "seed: 42", "seed: 43", 1))}
+	d, err := records.ReadCached(fsys, "records", records.OpenCache(path))
+	if err != nil || d.Runs["delay-gbt"][0].Seed != 43 {
+		t.Fatalf("stale cache entry used: %v", err)
+	}
+}
