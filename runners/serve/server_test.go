@@ -590,3 +590,32 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestSampleRate(t *testing.T) {
+	db, err := store.Open(context.Background(), "sqlite://p.db", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ts := startServer(t, Options{Predictions: db})
+	zero, all := 0.0, 1.0
+	ts.deploy(t, "silent", DeploymentSpec{Model: "delay", SampleRate: &zero, Versions: []VersionSpec{one(1, "percolumn.onnx", 1)}})
+	ts.deploy(t, "logged", DeploymentSpec{Model: "delay", SampleRate: &all, Versions: []VersionSpec{one(1, "percolumn.onnx", 1)}})
+	for range 50 {
+		for _, d := range []string{"silent", "logged"} {
+			if code, _, b, _ := ts.do("POST", "/v2/models/"+d+"/infer", flightsRow); code != 200 {
+				t.Fatalf("%s: %d %s", d, code, b)
+			}
+		}
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string]int64{"silent": 0, "logged": 50} {
+		n, _ := db.Count(context.Background(), store.Filter{Deployment: d})
+		dropped, _ := db.Dropped(context.Background(), store.Filter{Deployment: d})
+		if n != want || dropped != 0 {
+			t.Errorf("%s: %d rows logged, %d dropped; want %d, 0", d, n, dropped, want)
+		}
+	}
+}
