@@ -469,3 +469,23 @@ func TestNoRetireFromMissingSpecs(t *testing.T) {
 		t.Fatal("the runtime lost the deployment")
 	}
 }
+
+// With the remote gone, plan falls back on the records fetched last and says
+// so; apply, which must push, fails.
+func TestPlanWithRemoteDown(t *testing.T) {
+	remote := newRemote(t)
+	e := engine(t, clone(t, remote), newFakes(), "main")
+	if _, _, err := cycle(t, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(remote, remote+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := e.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Changes() || len(p.Notes) == 0 || !strings.Contains(p.Notes[0].Message, "planning from the records fetched last") {
+		t.Fatalf("plan: %v notes %+v", p.Count(), p.Notes)
+	}
+}

@@ -83,7 +83,19 @@ func (e *Engine) Observe(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	var notes []Note
 	head, err := e.RecordsHead(ctx)
+	if err != nil && e.Publish.Remote != "" && !e.Publish.Offline {
+		// Offline, or the remote is down: plan from what was fetched last,
+		// and say so. Apply fetches again before it pushes anything.
+		offline := e.Publish
+		offline.Offline = true
+		if h, err2 := e.Repo.Head(ctx, offline); err2 == nil {
+			notes = append(notes, Note{Object: Ref{Kind: spec.KindProject, Name: set.Project.Metadata.Name},
+				Message: fmt.Sprintf("%v; planning from the records fetched last", err)})
+			head, err = h, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("find records: %w", err)
 	}
@@ -106,6 +118,7 @@ func (e *Engine) Observe(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	obs.Notes = append(notes, obs.Notes...)
 	return &State{Desired: set, Observed: obs}, nil
 }
 
