@@ -61,7 +61,11 @@ func visible(root *cobra.Command) []*cobra.Command {
 func writeCommand(b *bytes.Buffer, c *cobra.Command) {
 	fmt.Fprintf(b, "\n## %s\n\n", c.CommandPath())
 	b.WriteString(escapeText(c.Short) + "\n\n")
-	fmt.Fprintf(b, "```\n%s\n```\n\n", c.UseLine())
+	use := c.UseLine()
+	if !c.Runnable() {
+		use = c.CommandPath() + " COMMAND"
+	}
+	fmt.Fprintf(b, "```\n%s\n```\n\n", use)
 	codes, long := splitExitCodes(c.Long)
 	if long != "" {
 		b.WriteString(markdownText(long))

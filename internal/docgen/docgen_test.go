@@ -163,7 +163,9 @@ func TestCLI(t *testing.T) {
 	a.MarkFlagRequired("data")
 	hidden := &cobra.Command{Use: "secret", Hidden: true, RunE: run}
 	quiet := &cobra.Command{Use: "quiet", Short: "No exit codes stated", RunE: run}
-	root.AddCommand(a, hidden, quiet)
+	group := &cobra.Command{Use: "group", Short: "A group"}
+	group.AddCommand(&cobra.Command{Use: "leaf", Short: "A leaf", RunE: run})
+	root.AddCommand(a, hidden, quiet, group)
 
 	var b bytes.Buffer
 	if err := CLI(&b, root); err != nil {
@@ -184,6 +186,9 @@ func TestCLI(t *testing.T) {
 		"**Exit codes:** 0 done, 2 changes.",
 		"## tool quiet\n",
 		"**Exit codes:** not stated by the command",
+		"```\ntool group COMMAND\n```",
+		"- [`tool group leaf`](#tool-group-leaf) — A leaf",
+		"| [`tool group leaf`](#tool-group-leaf) | A leaf |",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
