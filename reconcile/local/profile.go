@@ -1,0 +1,46 @@
+package local
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ferryml/ferry/reconcile"
+	"github.com/ferryml/ferry/runners/monitor"
+	"github.com/ferryml/ferry/runners/onnx"
+)
+
+var _ reconcile.Profiler = (*Runner)(nil)
+
+// Profile builds the candidate's drift reference profile from the training
+// rows of its dataset split and the model's own predictions on them.
+func (r *Runner) Profile(ctx context.Context, req reconcile.EvalRequest) ([]byte, error) {
+	if err := onnx.Init(r.opts.LibraryPath); err != nil {
+		return nil, err
+	}
+	m, err := onnx.Load(req.ONNX, onnx.Options{ExpectedDigest: req.Artifact, IntraOpThreads: 1, InterOpThreads: 1})
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", req.Artifact, err)
+	}
+	defer m.Close()
+	digest := m.Metadata()["datasetDigest"]
+	s, err := r.split(req.Dataset, digest)
+	if err != nil {
+		return nil, err
+	}
+	var features []string
+	for _, f := range req.Dataset.Spec.Features {
+		features = append(features, f.Name)
+	}
+	if len(features) == 0 { // types inferred: profile what the model reads
+		for _, in := range m.Inputs() {
+			if s.train.Col(in.Name) != nil {
+				features = append(features, in.Name)
+			}
+		}
+	}
+	p, err := monitor.Reference(m, s.train, features, req.Model.Spec.Task)
+	if err != nil {
+		return nil, err
+	}
+	return p.Marshal()
+}
