@@ -168,7 +168,20 @@ func (p *ferryProject) engine(ctx context.Context, e *env, f *projectFlags) (*re
 		}
 		rt = reconcile.NewHTTPRuntime(url, token)
 	}
+	var hook func(string) error
+	if step := e.getenv("FERRY_TEST_KILL_AFTER"); step != "" {
+		// Crash tests: the process dies with SIGKILL right after this apply
+		// step ("action 0 Train", "publish runs", ...), leaving its lock and
+		// journal behind as a real crash would.
+		hook = func(s string) error {
+			if s == step {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}
+			return nil
+		}
+	}
 	return &reconcile.Engine{
+		Hook: hook,
 		Root: p.root, Rev: f.rev, Repo: p.repo, Publish: p.publish, RecordsDir: p.records,
 		Store: store, Trainer: runner, Evaluator: runner, Gate: runner, Runtime: rt,
 		Prober: reconcile.FileProber{Root: p.root}, Clock: reconcile.SystemClock{}, Log: log,
