@@ -88,6 +88,7 @@ type runState struct {
 	train      *entry
 	report     *eval.Report
 	evalSecs   float64
+	profile    string
 	gate       *records.GateRecord
 	register   *Action
 	onnx       []byte
@@ -281,7 +282,7 @@ func (a *applier) artifactOf(st *runState) string {
 
 func (a *applier) evaluate(ctx context.Context, act *Action, st *runState) error {
 	if e, ok := a.j.get(act.Key); ok && e.Report != nil {
-		st.report, st.evalSecs = e.Report, e.Seconds
+		st.report, st.evalSecs, st.profile = e.Report, e.Seconds, e.Profile
 		a.journaled = append(a.journaled, act.Key)
 		return nil
 	}
@@ -297,12 +298,14 @@ func (a *applier) evaluate(ctx context.Context, act *Action, st *runState) error
 		st.onnx = b
 	}
 	start := time.Now()
-	rep, err := a.o.Evaluator.Evaluate(ctx, EvalRequest{Experiment: st.experiment, Model: st.model, Dataset: st.dataset, ONNX: st.onnx, Artifact: digest})
+	req := EvalRequest{Experiment: st.experiment, Model: st.model, Dataset: st.dataset, ONNX: st.onnx, Artifact: digest}
+	rep, err := a.o.Evaluator.Evaluate(ctx, req)
 	if err != nil {
 		return fmt.Errorf("evaluate %s run %s: %w", st.model.Metadata.Name, st.plan.ID, err)
 	}
 	st.report, st.evalSecs = rep, round(time.Since(start).Seconds())
-	if err := a.j.put(&entry{Key: act.Key, Kind: Evaluate, Plan: a.plan.ID, Report: rep, Seconds: st.evalSecs}); err != nil {
+	st.profile = a.profile(ctx, st, req)
+	if err := a.j.put(&entry{Key: act.Key, Kind: Evaluate, Plan: a.plan.ID, Report: rep, Seconds: st.evalSecs, Profile: st.profile}); err != nil {
 		return err
 	}
 	a.journaled = append(a.journaled, act.Key)
@@ -535,7 +538,7 @@ func (a *applier) versionRecord(st *runState, run *records.Run, n int, now strin
 		Schema: records.Schema, Model: run.Model, Version: n, Artifact: run.Artifact,
 		Lineage: records.Lineage{Experiment: run.Experiment, Run: run.ID, Trainer: run.Trainer,
 			Params: run.Params, Seed: run.Seed, Dataset: run.Dataset, Code: run.Code},
-		Evaluation: run.Evaluation, Gate: g, RegisteredAt: now,
+		Evaluation: run.Evaluation, Gate: g, RegisteredAt: now, ReferenceProfile: st.profile,
 	}
 }
 

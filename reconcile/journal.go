@@ -37,6 +37,8 @@ type entry struct {
 	Seconds    float64            `json:"seconds,omitempty"`
 	// Evaluate
 	Report *eval.Report `json:"report,omitempty"`
+	// Profile is the digest of the reference profile stored with the report.
+	Profile string `json:"profile,omitempty"`
 	// Gate
 	Gate *records.GateRecord `json:"gate,omitempty"`
 }
