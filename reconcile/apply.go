@@ -96,28 +96,19 @@ type runState struct {
 
 // Apply executes plan. It holds the repository's lock for its duration.
 func Apply(ctx context.Context, plan *Plan, o ApplyOptions) (*ApplyResult, error) {
-	o.defaults()
-	if o.Desired == nil {
-		return nil, ErrNoDesiredState
-	}
-	lk, err := acquireLock(o.Root)
+	a, release, err := newApplier(plan, o)
 	if err != nil {
 		return nil, err
 	}
-	defer lk.release()
-	j, err := openJournal(o.Root)
-	if err != nil {
-		return nil, err
-	}
-	res := &ApplyResult{}
-	a := &applier{o: o, plan: plan, j: j, res: res, runs: map[string]*runState{}, assigned: map[string]int{}}
+	defer release()
+	res := a.res
 	if err := a.runPhase(ctx); err != nil {
 		return res, err
 	}
 	if err := a.deployPhase(ctx); err != nil {
 		return res, err
 	}
-	j.forget(a.journaled)
+	a.j.forget(a.journaled)
 	return res, nil
 }
 
@@ -170,7 +161,50 @@ func (a *applier) state(act *Action) (*runState, error) {
 	return st, nil
 }
 
+// newApplier takes the repository's lock and opens the journal; release
+// gives the lock back.
+func newApplier(plan *Plan, o ApplyOptions) (a *applier, release func(), err error) {
+	o.defaults()
+	if o.Desired == nil {
+		return nil, nil, ErrNoDesiredState
+	}
+	lk, err := acquireLock(o.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := openJournal(o.Root)
+	if err != nil {
+		lk.release()
+		return nil, nil, err
+	}
+	a = &applier{o: o, plan: plan, j: j, res: &ApplyResult{}, runs: map[string]*runState{}, assigned: map[string]int{}}
+	return a, lk.release, nil
+}
+
 func (a *applier) runPhase(ctx context.Context) error {
+	if err := a.runActions(ctx); err != nil {
+		return err
+	}
+	if len(a.order) == 0 {
+		return nil
+	}
+	if _, err := a.publish(ctx, a.buildRuns); err != nil {
+		return err
+	}
+	for _, st := range a.order {
+		switch {
+		case st.gate != nil && !st.gate.Allow:
+			a.res.Denied = append(a.res.Denied, fmt.Sprintf("%s run %s: %s", st.model.Metadata.Name, st.plan.ID, failedChecks(st.gate)))
+		case st.register != nil && a.assigned[st.register.Key] > 0:
+			a.res.Registered = append(a.res.Registered, fmt.Sprintf("%s v%d", st.model.Metadata.Name, a.assigned[st.register.Key]))
+		}
+	}
+	return a.step("publish runs")
+}
+
+// runActions executes the plan's Train, Evaluate and Gate actions in order and
+// notes its Registers; each finished action is a step.
+func (a *applier) runActions(ctx context.Context) error {
 	for i := range a.plan.Actions {
 		act := &a.plan.Actions[i]
 		switch act.Kind {
@@ -199,21 +233,7 @@ func (a *applier) runPhase(ctx context.Context) error {
 			return err
 		}
 	}
-	if len(a.order) == 0 {
-		return nil
-	}
-	if _, err := a.publish(ctx, a.buildRuns); err != nil {
-		return err
-	}
-	for _, st := range a.order {
-		switch {
-		case st.gate != nil && !st.gate.Allow:
-			a.res.Denied = append(a.res.Denied, fmt.Sprintf("%s run %s: %s", st.model.Metadata.Name, st.plan.ID, failedChecks(st.gate)))
-		case st.register != nil && a.assigned[st.register.Key] > 0:
-			a.res.Registered = append(a.res.Registered, fmt.Sprintf("%s v%d", st.model.Metadata.Name, a.assigned[st.register.Key]))
-		}
-	}
-	return a.step("publish runs")
+	return nil
 }
 
 func failedChecks(g *records.GateRecord) string {

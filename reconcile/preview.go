@@ -39,44 +39,13 @@ func (c *Candidate) Verdict() string {
 // apply that follows reuses the trained models and verdicts instead of
 // training again.
 func Preview(ctx context.Context, plan *Plan, o ApplyOptions) ([]*Candidate, error) {
-	o.defaults()
-	if o.Desired == nil {
-		return nil, ErrNoDesiredState
-	}
-	lk, err := acquireLock(o.Root)
+	a, release, err := newApplier(plan, o)
 	if err != nil {
 		return nil, err
 	}
-	defer lk.release()
-	j, err := openJournal(o.Root)
-	if err != nil {
+	defer release()
+	if err := a.runActions(ctx); err != nil {
 		return nil, err
-	}
-	a := &applier{o: o, plan: plan, j: j, res: &ApplyResult{}, runs: map[string]*runState{}, assigned: map[string]int{}}
-	for i := range plan.Actions {
-		act := &plan.Actions[i]
-		switch act.Kind {
-		case Train, Evaluate, Gate, Register:
-		default:
-			continue
-		}
-		st, err := a.state(act)
-		if err != nil {
-			return nil, err
-		}
-		switch act.Kind {
-		case Train:
-			err = a.train(ctx, act, st)
-		case Evaluate:
-			err = a.evaluate(ctx, act, st)
-		case Gate:
-			err = a.decide(ctx, act, st)
-		case Register:
-			st.register = act
-		}
-		if err != nil {
-			return nil, err
-		}
 	}
 	var out []*Candidate
 	for _, st := range a.order {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -61,25 +60,9 @@ type ferryProject struct {
 }
 
 func openProject(e *env, f *projectFlags) (*ferryProject, error) {
-	dir := f.dir
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		dir = wd
-	}
-	root, err := spec.FindRoot(dir)
+	root, set, err := loadProject(f.dir)
 	if err != nil {
 		return nil, err
-	}
-	root, _ = filepath.Abs(root)
-	set, err := spec.LoadDir(root)
-	if err != nil {
-		return nil, err
-	}
-	if set.Project == nil {
-		return nil, fmt.Errorf("%s: no Project in ferry.yaml", root)
 	}
 	repo, err := gitops.Open(root)
 	if err != nil {

@@ -234,25 +234,12 @@ func planServe(ctx context.Context, e *env, fl serveFlags) (*servePlan, error) {
 		}
 		return p, nil
 	}
-	dir := fl.dir
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		dir = wd
-	}
-	root, err := spec.FindRoot(dir)
-	if err != nil {
+	root, set, err := loadProject(fl.dir)
+	if errors.Is(err, errNoProject) {
 		return nil, fmt.Errorf("%w; or serve a file standalone with --model NAME=PATH.onnx", err)
 	}
-	root, _ = filepath.Abs(root)
-	set, err := spec.LoadDir(root)
 	if err != nil {
 		return nil, err
-	}
-	if set.Project == nil {
-		return nil, fmt.Errorf("%s: no Project in ferry.yaml", root)
 	}
 	ps := set.Project.Spec
 	p.root = root

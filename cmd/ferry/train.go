@@ -148,25 +148,9 @@ func runTrain(ctx context.Context, e *env, log *slog.Logger, a trainArgs) (*trai
 	}
 	start := time.Now()
 	progress := func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
-	dir := a.dir
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		dir = wd
-	}
-	root, err := spec.FindRoot(dir)
+	root, set, err := loadProject(a.dir)
 	if err != nil {
 		return nil, err
-	}
-	root, _ = filepath.Abs(root)
-	set, err := spec.LoadDir(root)
-	if err != nil {
-		return nil, err
-	}
-	if set.Project == nil {
-		return nil, fmt.Errorf("%s: no Project in ferry.yaml", root)
 	}
 	exp := set.Experiment(a.experiment)
 	if exp == nil {
