@@ -2,19 +2,22 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferryml/ferry/reconcile"
 	"github.com/ferryml/ferry/reconcile/render"
+	"github.com/ferryml/ferry/spec"
 )
 
 func init() { register(newPlanCmd) }
 
 func newPlanCmd(e *env) *cobra.Command {
 	var f projectFlags
-	var asJSON, markdown, evaluate bool
+	var asJSON, markdown, evaluate, noExec bool
 	var out string
 	var pr int
 	cmd := &cobra.Command{
@@ -68,7 +71,7 @@ denied by the gate).`,
 				return err
 			}
 			if evaluate || pr > 0 {
-				if _, err := eng.Preview(ctx, plan, st); err != nil {
+				if err := preview(ctx, eng, plan, st, p, noExec); err != nil {
 					return err
 				}
 			}
@@ -111,6 +114,38 @@ denied by the gate).`,
 	cmd.Flags().BoolVar(&markdown, "markdown", false, "the plan as Markdown (for a pull request)")
 	cmd.Flags().StringVar(&out, "out", "", "save the plan as JSON to this file")
 	cmd.Flags().BoolVar(&evaluate, "evaluate", false, "train, evaluate and gate the candidates, and show them against production")
+	cmd.Flags().BoolVar(&noExec, "no-exec", false, "never run exec trainers' code while previewing (pull requests from forks); their candidates are listed, not trained")
 	cmd.Flags().IntVar(&pr, "pr", 0, "post the plan as a comment on this pull request and set the ferry/gate check (implies --evaluate)")
 	return cmd
+}
+
+// preview trains, evaluates and gates the plan's candidates. With noExec, the
+// candidates of exec trainers — code from the pull request — are left out and
+// the plan says so.
+func preview(ctx context.Context, eng *reconcile.Engine, plan *reconcile.Plan, st *reconcile.State, p *ferryProject, noExec bool) error {
+	run := plan
+	if noExec {
+		cp := *plan
+		cp.Actions = nil
+		skipped := map[string]bool{}
+		for _, a := range plan.Actions {
+			if a.Run != nil {
+				if x := p.set.Experiment(a.Run.Experiment); x != nil && x.Spec.Trainer.Exec != nil {
+					if !skipped[x.Metadata.Name] {
+						skipped[x.Metadata.Name] = true
+						plan.Notes = append(plan.Notes, reconcile.Note{Object: reconcile.Ref{Kind: spec.KindExperiment, Name: x.Metadata.Name},
+							Message: "exec trainer not run (--no-exec): its candidate is not evaluated here"})
+					}
+					continue
+				}
+			}
+			cp.Actions = append(cp.Actions, a)
+		}
+		run = &cp
+	}
+	if _, err := eng.Preview(ctx, run, st); err != nil {
+		return err
+	}
+	plan.Candidates, plan.Gate = run.Candidates, run.Gate
+	return nil
 }
