@@ -408,9 +408,7 @@ func (c *checker) experiment(e *Experiment) {
 			}
 		}
 	case t.Exec != nil:
-		if len(t.Params) > 0 {
-			c.errf(e, "spec.trainer.params", "params apply to builtin trainers; pass them to an exec trainer in its command or files")
-		}
+		// params go to an exec trainer as the JSON file FERRY_PARAMS names.
 		if len(t.Exec.Command) == 0 && c.written(e, "spec.trainer.exec.command") {
 			c.errf(e, "spec.trainer.exec.command", "command is empty")
 		}

@@ -7,10 +7,9 @@
 // Open takes a bucket URL. file:// is the default (a bare path is a file path);
 // a relative file:// path ("file://.ferry/artifacts") is resolved against the
 // repository root given to Open. mem:// is an in-process bucket for tests.
-// Other schemes go through gocloud's URL openers: s3:// and gs:// work when the
-// binary links gocloud.dev/blob/s3blob or gocloud.dev/blob/gcsblob. ferry does
-// not link them by default because they pull in the AWS and Google Cloud SDKs;
-// a build that needs them adds a blank import of the driver to cmd/ferry.
+// s3://BUCKET?region=REGION (the AWS SDK's credential chain; endpoint= for
+// S3-compatible stores such as MinIO) and gs://BUCKET (Google application
+// default credentials) go through gocloud's s3blob and gcsblob drivers.
 //
 // # Guarantees
 //

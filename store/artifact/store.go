@@ -14,7 +14,9 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/gcsblob" // gs://BUCKET, with Google application default credentials
 	_ "gocloud.dev/blob/memblob" // mem:// for tests and dry runs
+	_ "gocloud.dev/blob/s3blob"  // s3://BUCKET?region=..., with the AWS SDK credential chain
 	"gocloud.dev/gcerrors"
 )
 
