@@ -456,14 +456,21 @@ func (a *applier) publish(ctx context.Context, build func(*records.Set) (*gitops
 // buildRuns writes run and version records on top of recs, the records at
 // the head being pushed onto. Version numbers are assigned here, so a
 // re-build after a lost push race numbers from the winner's versions, and a
-// run someone else already recorded is not written twice.
+// run someone else already recorded is not written twice. Several candidates
+// of one model registered together are numbered from the worst to the best
+// primary metric (numberCandidates): the plan's numbers are provisional.
 func (a *applier) buildRuns(recs *records.Set) (*gitops.Changeset, error) {
 	a.assigned = map[string]int{}
 	a.newArtifacts = map[string]map[int]string{}
 	cs := &gitops.Changeset{Files: map[string][]byte{}}
-	next := map[string]int{}
 	var msg []string
 	now := a.o.Clock.Now().UTC().Format(time.RFC3339)
+	type built struct {
+		st  *runState
+		run *records.Run
+	}
+	var todo []built
+	var fresh []*runState
 	for _, st := range a.order {
 		model := st.model.Metadata.Name
 		run := a.runRecord(st)
@@ -486,30 +493,33 @@ func (a *applier) buildRuns(recs *records.Set) (*gitops.Changeset, error) {
 				a.noteArtifact(model, mv.Version, mv.Artifact)
 			}
 		} else if st.gate != nil && st.gate.Allow && st.register != nil {
-			n := next[model]
-			if n == 0 {
-				n = recs.LatestVersion(model)
-			}
-			n++
-			next[model] = n
+			fresh = append(fresh, st)
+		}
+		todo = append(todo, built{st, run})
+	}
+	numbers := numberCandidates(fresh, recs.LatestVersion)
+	for _, b := range todo {
+		st, run := b.st, b.run
+		model := st.model.Metadata.Name
+		if n, ok := numbers[st]; ok {
 			run.Version = n
 			mv := a.versionRecord(st, run, n, now)
-			b, err := records.Marshal(mv)
+			y, err := records.Marshal(mv)
 			if err != nil {
 				return nil, err
 			}
-			cs.Files[a.recPath(records.VersionPath(model, n))] = b
+			cs.Files[a.recPath(records.VersionPath(model, n))] = y
 			a.assigned[st.register.Key] = n
 			a.noteArtifact(model, n, run.Artifact)
 			msg = append(msg, fmt.Sprintf("register %s v%d (run %s of %s)", model, n, run.ID, run.Experiment))
 		} else if st.gate != nil && !st.gate.Allow {
 			msg = append(msg, fmt.Sprintf("gate denied %s run %s of %s", model, run.ID, run.Experiment))
 		}
-		b, err := records.Marshal(run)
+		y, err := records.Marshal(run)
 		if err != nil {
 			return nil, err
 		}
-		cs.Files[a.recPath(records.RunPath(run.Experiment, run.ID))] = b
+		cs.Files[a.recPath(records.RunPath(run.Experiment, run.ID))] = y
 		if st.existing == nil {
 			msg = append(msg, fmt.Sprintf("record run %s of %s", run.ID, run.Experiment))
 		}

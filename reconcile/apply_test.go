@@ -27,7 +27,9 @@ type fakes struct {
 	mu                     sync.Mutex
 	trains, evals, deploys int
 	auc                    float64
-	live                   map[string]*reconcile.Live
+	// metrics, when set for an experiment, are what Evaluate reports for it.
+	metrics map[string]map[string]float64
+	live    map[string]*reconcile.Live
 }
 
 func newFakes() *fakes { return &fakes{auc: 0.8, live: map[string]*reconcile.Live{}} }
@@ -46,7 +48,11 @@ func (f *fakes) Evaluate(ctx context.Context, req reconcile.EvalRequest) (*eval.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.evals++
-	return &eval.Report{Rows: 1, Task: string(req.Model.Spec.Task), Metrics: map[string]float64{"auc": f.auc},
+	metrics := map[string]float64{"auc": f.auc}
+	if m, ok := f.metrics[req.Experiment.Metadata.Name]; ok {
+		metrics = m
+	}
+	return &eval.Report{Rows: 1, Task: string(req.Model.Spec.Task), Metrics: metrics,
 		Model: &eval.ModelInfo{Digest: req.Artifact}}, nil
 }
 
@@ -127,6 +133,13 @@ func copyDir(t *testing.T, from, to string) {
 // newRemote makes a bare remote holding the first-run fixture's specs.
 func newRemote(t *testing.T) string {
 	t.Helper()
+	return newRemoteWith(t, nil)
+}
+
+// newRemoteWith is newRemote with edit applied to the specs before they are
+// committed.
+func newRemoteWith(t *testing.T, edit func(dir string)) string {
+	t.Helper()
 	base := t.TempDir()
 	remote := filepath.Join(base, "remote.git")
 	seed := filepath.Join(base, "seed")
@@ -134,6 +147,9 @@ func newRemote(t *testing.T) string {
 	git(t, base, "clone", "-q", remote, seed)
 	git(t, seed, "checkout", "-q", "-b", "main")
 	copyDir(t, "testdata/plan/first-run/specs", seed)
+	if edit != nil {
+		edit(seed)
+	}
 	os.WriteFile(filepath.Join(seed, ".gitignore"), []byte(".ferry/\n"), 0o644)
 	git(t, seed, "add", ".")
 	git(t, seed, "commit", "-q", "-m", "specs")
@@ -487,5 +503,96 @@ func TestPlanWithRemoteDown(t *testing.T) {
 	}
 	if p.Changes() || len(p.Notes) == 0 || !strings.Contains(p.Notes[0].Message, "planning from the records fetched last") {
 		t.Fatalf("plan: %v notes %+v", p.Count(), p.Notes)
+	}
+}
+
+// TestBestCandidateGetsLatest: two experiments of one model pass the gate in
+// the same apply. Whatever their order in the plan, the one with the better
+// primary metric gets the higher version number, so "version: latest" serves
+// it.
+func TestBestCandidateGetsLatest(t *testing.T) {
+	cases := []struct {
+		name   string
+		metric string
+		lr, gb map[string]float64
+		best   string
+	}{
+		{"auc, delay-lr better", "auc", map[string]float64{"auc": 0.70}, map[string]float64{"auc": 0.65}, "delay-lr"},
+		{"auc, delay-gb better", "auc", map[string]float64{"auc": 0.65}, map[string]float64{"auc": 0.70}, "delay-gb"},
+		{"logloss is lower-is-better", "logloss",
+			map[string]float64{"auc": 0.70, "logloss": 0.61}, map[string]float64{"auc": 0.65, "logloss": 0.58}, "delay-gb"},
+		{"a tie keeps plan order", "auc", map[string]float64{"auc": 0.70}, map[string]float64{"auc": 0.70}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			remote := newRemoteWith(t, func(dir string) {
+				p := filepath.Join(dir, "specs.yaml")
+				b, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := strings.Replace(string(b), "metric: auc", "metric: "+c.metric, 1)
+				s += "---\napiVersion: ferry.dev/v1\nkind: Experiment\nmetadata: {name: delay-gb}\nspec:\n  model: delay\n  trainer:\n    builtin: gradient-boosting\n  seed: 1\n"
+				if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			})
+			f := newFakes()
+			f.metrics = map[string]map[string]float64{"delay-lr": c.lr, "delay-gb": c.gb}
+			e := engine(t, clone(t, remote), f, "main")
+			ctx := context.Background()
+			p, st, err := e.Plan(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The preview numbers the candidates as apply will.
+			cands, err := e.Preview(ctx, p, st)
+			if err != nil || len(cands) != 2 {
+				t.Fatalf("preview: %v %v", cands, err)
+			}
+			previewed := map[int]string{}
+			for _, c := range cands {
+				previewed[c.Version] = c.Experiment
+			}
+			res, err := e.Apply(ctx, p, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var order []string // experiments in plan order
+			for _, a := range p.Actions {
+				if a.Kind == reconcile.Register {
+					order = append(order, a.Run.Experiment)
+				}
+			}
+			if len(order) != 2 || len(res.Registered) != 2 {
+				t.Fatalf("plan registers %v, apply registered %v", order, res.Registered)
+			}
+			best := c.best
+			if best == "" {
+				best = order[1] // a tie: the later in the plan gets the higher number
+			}
+			if previewed[2] != best || previewed[1] == "" {
+				t.Fatalf("preview numbered %v, want v2 = %s", previewed, best)
+			}
+			if f.trains != 2 {
+				t.Fatalf("apply did not reuse the preview's models: %d trainings", f.trains)
+			}
+			v2 := git(t, remote, "show", "main:records/models/delay/v2.yaml")
+			if !strings.Contains(v2, "experiment: "+best) {
+				t.Fatalf("v2 is not %s:\n%s", best, v2)
+			}
+			// The deployment serves v2, and v2 is the best run's artifact.
+			l := f.live["delay-prod"]
+			if l == nil || len(l.Versions) != 1 || l.Versions[0].Version != 2 {
+				t.Fatalf("runtime %+v", l)
+			}
+			if !strings.Contains(v2, "artifact: "+l.Versions[0].Artifact) {
+				t.Fatalf("served artifact %s is not v2's:\n%s", l.Versions[0].Artifact, v2)
+			}
+			dep := git(t, remote, "show", "main:records/deployments/delay-prod.yaml")
+			if !strings.Contains(dep, "version: 2") {
+				t.Fatalf("deployment record:\n%s", dep)
+			}
+		})
 	}
 }

@@ -14,7 +14,9 @@ type Candidate struct {
 	Experiment string `json:"experiment"`
 	Run        string `json:"run"`
 	Artifact   string `json:"artifact,omitempty"`
-	// Version is the number the plan would give it.
+	// Version is the number apply would give it when the gate allows it: the
+	// candidates of one model are numbered from the worst to the best primary
+	// metric, so the best gets the highest. 0 when the gate denies it.
 	Version int `json:"version,omitempty"`
 	// ProductionVersion is what it was compared with; 0 for a first model.
 	ProductionVersion int                 `json:"productionVersion"`
@@ -47,6 +49,19 @@ func Preview(ctx context.Context, plan *Plan, o ApplyOptions) ([]*Candidate, err
 	if err := a.runActions(ctx); err != nil {
 		return nil, err
 	}
+	// Number the candidates the gate allows as apply will: per model, from
+	// the worst to the best primary metric.
+	var passing []*runState
+	for _, st := range a.order {
+		if st.gate != nil && st.gate.Allow && st.register != nil {
+			passing = append(passing, st)
+		}
+	}
+	latest := func(string) int { return 0 }
+	if o.Observed != nil && o.Observed.Records != nil {
+		latest = o.Observed.Records.LatestVersion
+	}
+	numbers := numberCandidates(passing, latest)
 	var out []*Candidate
 	for _, st := range a.order {
 		if st.gate == nil {
@@ -57,9 +72,7 @@ func Preview(ctx context.Context, plan *Plan, o ApplyOptions) ([]*Candidate, err
 			Artifact: a.artifactOf(st), ProductionVersion: st.plan.Against, Metric: st.model.Spec.Metric,
 			Candidate: st.report, Production: a.production(st.model.Metadata.Name, st.plan.Against), Gate: st.gate,
 		}
-		if st.register != nil {
-			c.Version = st.register.Version
-		}
+		c.Version = numbers[st] // 0: the gate denies it, nothing to number
 		out = append(out, c)
 	}
 	plan.Candidates, plan.Gate = out, ""
