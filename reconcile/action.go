@@ -90,6 +90,7 @@ type Action struct {
 	Run     *RunPlan     `json:"run,omitempty"`
 	Version int          `json:"version,omitempty"`
 	Rollout *RolloutPlan `json:"rollout,omitempty"`
+	Drift   *DriftPlan   `json:"drift,omitempty"`
 }
 
 // Destructive reports whether the action is destructive.

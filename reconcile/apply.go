@@ -34,6 +34,9 @@ type ApplyOptions struct {
 	Evaluator Evaluator
 	Gate      Gater
 	Runtime   Deployer
+	// Monitorer computes the drift reports of ComputeDrift actions; without
+	// one they are skipped.
+	Monitorer Monitorer
 	Clock     Clock
 	Log       *slog.Logger
 	// Versions are recorded in every run (ferry, trainer, onnxruntime...).
@@ -70,6 +73,9 @@ type ApplyResult struct {
 	Denied []string
 	// Deployed lists "deployment: v1@90%+v2@10%" for each runtime change.
 	Deployed []string
+	// Drift lists "monitor (window ending T): summary" for each drift report
+	// computed.
+	Drift []string
 	// Skipped lists actions that did not run, with why.
 	Skipped []string
 	// Commits are the pushed commits, oldest first.
@@ -106,6 +112,9 @@ func Apply(ctx context.Context, plan *Plan, o ApplyOptions) (*ApplyResult, error
 		return res, err
 	}
 	if err := a.deployPhase(ctx); err != nil {
+		return res, err
+	}
+	if err := a.driftPhase(ctx); err != nil {
 		return res, err
 	}
 	a.j.forget(a.journaled)

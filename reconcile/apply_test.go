@@ -596,3 +596,54 @@ func TestBestCandidateGetsLatest(t *testing.T) {
 		})
 	}
 }
+
+// fakeMonitor writes a drift report per request, as ferry monitor does.
+type fakeMonitor struct{ windows []time.Time }
+
+func (m *fakeMonitor) ComputeDrift(ctx context.Context, req reconcile.DriftRequest) (*reconcile.DriftResult, error) {
+	m.windows = append(m.windows, req.WindowEnd)
+	base := "records/drift/" + req.Monitor.Metadata.Name + "/" + req.WindowEnd.UTC().Format(reconcile.DriftStamp)
+	return &reconcile.DriftResult{Summary: "no drift", Files: map[string][]byte{
+		base + ".json": []byte(`{"drift": false}` + "\n"), base + ".md": []byte("no drift\n")}}, nil
+}
+
+// TestScheduledDrift: once the deployment serves, the weekly Monitor's due
+// window is computed and committed once; the next reconcile plans nothing.
+func TestScheduledDrift(t *testing.T) {
+	remote := newRemoteWith(t, func(dir string) {
+		p := filepath.Join(dir, "specs.yaml")
+		b, _ := os.ReadFile(p)
+		b = append(b, "---\napiVersion: ferry.dev/v1\nkind: Monitor\nmetadata: {name: delay-drift}\nspec:\n  deployment: delay-prod\n  window: 168h\n  schedule: \"0 6 * * 1\"\n"...)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f := newFakes()
+	mon := &fakeMonitor{}
+	e := engine(t, clone(t, remote), f, "main")
+	e.Monitorer = mon
+	p, _, err := cycle(t, e) // registers and deploys v1: nothing served yet to monitor
+	if err != nil || p.Count()[reconcile.ComputeDrift] != 0 || len(mon.windows) != 0 {
+		t.Fatalf("first cycle: %v %v windows %v", p.Count(), err, mon.windows)
+	}
+	p, res, err := cycle(t, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2026, 2, 23, 6, 0, 0, 0, time.UTC) // the last Monday 06:00 before the clock's Sunday
+	if len(p.Actions) != 1 || p.Actions[0].Kind != reconcile.ComputeDrift || len(mon.windows) != 1 || !mon.windows[0].Equal(want) {
+		t.Fatalf("second cycle: %v windows %v", p.Count(), mon.windows)
+	}
+	if len(res.Commits) != 1 || len(res.Drift) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	files := remoteFiles(t, remote, "main", "records/drift")
+	if len(files) != 2 || files[0] != "records/drift/delay-drift/2026-02-23T06-00-00Z.json" {
+		t.Fatalf("drift records %v", files)
+	}
+	commits := commitCount(t, remote, "main")
+	p, res, err = cycle(t, e)
+	if err != nil || p.Changes() || len(res.Commits) != 0 || len(mon.windows) != 1 || commitCount(t, remote, "main") != commits {
+		t.Fatalf("third cycle: %v %v windows %v", p.Count(), err, mon.windows)
+	}
+}

@@ -31,6 +31,7 @@ type Engine struct {
 	Evaluator Evaluator
 	Gate      Gater
 	Runtime   Runtime
+	Monitorer Monitorer
 	Prober    DatasetProber
 	Clock     Clock
 	Log       *slog.Logger
@@ -113,6 +114,7 @@ func (e *Engine) Observe(ctx context.Context) (*State, error) {
 	_ = cache.Save() // a cache that cannot be written only costs speed
 	obs, err := Observe(ctx, set, ObserveOptions{
 		Specs: fsys, Commit: commit, Records: recs, RecordsCommit: head.String(),
+		RecordsFS: rfs, RecordsDir: e.recordsDir(),
 		Prober: e.Prober, Runtime: e.Runtime, Clock: e.Clock, TrainerVersion: e.TrainerVersion,
 	})
 	if err != nil {
@@ -151,7 +153,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, st *State) (*ApplyResult, e
 	return Apply(ctx, p, ApplyOptions{
 		Root: e.Root, Repo: e.Repo, Publish: e.Publish, RecordsDir: e.recordsDir(),
 		Desired: st.Desired, Observed: st.Observed, Store: e.Store,
-		Trainer: e.Trainer, Evaluator: e.Evaluator, Gate: e.Gate, Runtime: dep,
+		Trainer: e.Trainer, Evaluator: e.Evaluator, Gate: e.Gate, Runtime: dep, Monitorer: e.Monitorer,
 		Clock: e.Clock, Log: e.Log, Versions: e.Versions, Hook: e.Hook,
 	})
 }

@@ -26,9 +26,13 @@ type ObserveOptions struct {
 	// Records are the records at RecordsCommit.
 	Records       *records.Set
 	RecordsCommit string
-	Prober        DatasetProber
-	Runtime       StatusReader
-	Clock         Clock
+	// RecordsFS is the tree the records were read from, and RecordsDir their
+	// folder in it: drift reports are found there. Nil: none are observed.
+	RecordsFS  fs.FS
+	RecordsDir string
+	Prober     DatasetProber
+	Runtime    StatusReader
+	Clock      Clock
 	// TrainerVersion is the builtin trainers' version.
 	TrainerVersion string
 }
@@ -92,6 +96,17 @@ func Observe(ctx context.Context, desired *spec.Set, o ObserveOptions) (*Observe
 			st = DatasetState{Rows: -1, Error: err.Error()}
 		}
 		obs.Datasets[name] = st
+	}
+	if o.RecordsFS != nil && len(desired.Monitors) > 0 {
+		dir := o.RecordsDir
+		if dir == "" {
+			dir = "records"
+		}
+		drift, err := observeDrift(o.RecordsFS, dir, desired.Monitors)
+		if err != nil {
+			return nil, err
+		}
+		obs.Drift = drift
 	}
 	// The runtime, for every deployment in the specs or the records.
 	names := map[string]bool{}

@@ -32,6 +32,9 @@ var ErrNoDesiredState = errors.New("no desired state (specs not loaded)")
 //     not what serves, or the runtime lost what the records say; canaries
 //     start at their first step and advance (or roll back) once an interval
 //     has passed and the analysis holds.
+//   - Monitor: ComputeDrift when its deployment serves something and its
+//     schedule (none: every reconcile) has a tick after the window end of its
+//     newest report; the window ends at that tick.
 //   - A deployment record without a spec is Retired, unless the spec set is
 //     empty (a guard against a broken checkout retiring production).
 func Diff(desired *spec.Set, obs *Observed) (*Plan, error) {
@@ -53,6 +56,7 @@ func Diff(desired *spec.Set, obs *Observed) (*Plan, error) {
 		d.deployment(dep)
 	}
 	d.retire()
+	d.monitors()
 	p := &d.plan
 	p.Schema = PlanSchema
 	p.Commit, p.RecordsCommit = obs.Commit, obs.RecordsCommit

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"text/template"
+	"time"
 
 	"github.com/ferryml/ferry/spec"
 )
@@ -150,5 +152,60 @@ func TestActionKind(t *testing.T) {
 	}
 	if _, err := ActionKind(0).MarshalText(); err == nil {
 		t.Error("zero kind marshals")
+	}
+}
+
+// TestDriftWithoutSchedule: a Monitor without a schedule reports at every
+// reconcile, the window ending now, unless a report already ends there.
+func TestDriftWithoutSchedule(t *testing.T) {
+	set, err := spec.LoadDir("testdata/plan/drift-due/specs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.Monitor("delay-drift").Spec.Schedule = ""
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name   string
+		report time.Time // zero: none
+		want   int
+	}{
+		{"no report", time.Time{}, 1},
+		{"older report", now.Add(-time.Minute), 1},
+		{"report ends now", now, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			obs := readObserved(t, "testdata/plan/drift-due/observed.json", set)
+			if !c.report.IsZero() {
+				obs.Drift = map[string]time.Time{"delay-drift": c.report}
+			}
+			p, err := Diff(set, obs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Count()[ComputeDrift]; got != c.want {
+				t.Fatalf("%d ComputeDrift, want %d: %+v", got, c.want, p.Actions)
+			}
+			if c.want == 1 && p.Actions[0].Drift.WindowEnd != now.Format(time.RFC3339) {
+				t.Fatalf("window end %s", p.Actions[0].Drift.WindowEnd)
+			}
+		})
+	}
+}
+
+func TestObserveDrift(t *testing.T) {
+	fsys := fstest.MapFS{
+		"records/drift/a/2026-02-16T06-00-00Z.json": {},
+		"records/drift/a/2026-02-23T06-00-00Z.json": {},
+		"records/drift/a/2026-03-02T06-00-00Z.md":   {}, // not a report
+		"records/drift/a/notes.json":                {},
+		"records/drift/b/plot.svg":                  {},
+	}
+	mons := []*spec.Monitor{{Metadata: spec.Metadata{Name: "a"}}, {Metadata: spec.Metadata{Name: "b"}}, {Metadata: spec.Metadata{Name: "c"}}}
+	got, err := observeDrift(fsys, "records", mons)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !got["a"].Equal(time.Date(2026, 2, 23, 6, 0, 0, 0, time.UTC)) {
+		t.Fatalf("got %v", got)
 	}
 }
