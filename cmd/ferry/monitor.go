@@ -16,6 +16,7 @@ import (
 	"github.com/ferryml/ferry/dataset"
 	"github.com/ferryml/ferry/drift"
 	"github.com/ferryml/ferry/gitops"
+	"github.com/ferryml/ferry/reconcile"
 	"github.com/ferryml/ferry/reconcile/records"
 	"github.com/ferryml/ferry/runners/monitor"
 	"github.com/ferryml/ferry/runners/onnx"
@@ -458,4 +459,41 @@ func pValueOf(f *drift.FeatureResult) *float64 {
 		return (*float64)(&f.Chi2.PValue)
 	}
 	return nil
+}
+
+// projectMonitorer computes the drift reports ferry apply and ferry reconcile
+// plan (ComputeDrift), with the same code as ferry monitor.
+type projectMonitorer struct {
+	e *env
+	p *ferryProject
+}
+
+var _ reconcile.Monitorer = (*projectMonitorer)(nil)
+
+func (pm *projectMonitorer) ComputeDrift(ctx context.Context, req reconcile.DriftRequest) (*reconcile.DriftResult, error) {
+	// The plan decided the window is due; a report file left in the
+	// worktree does not stop it.
+	mr := &monitorRun{e: pm.e, p: pm.p, force: true}
+	var err error
+	if mr.store, err = artifact.Open(ctx, pm.p.set.Project.Spec.Artifacts, pm.p.root); err != nil {
+		return nil, err
+	}
+	defer mr.store.Close()
+	defer func() {
+		if mr.db != nil {
+			mr.db.Close()
+		}
+	}()
+	// The records as this apply left them: what serves now.
+	if mr.recs, _, err = pm.p.readRecords(ctx); err != nil {
+		return nil, err
+	}
+	out, files, err := mr.run(ctx, req.Monitor, req.WindowEnd.UTC())
+	if err != nil {
+		return nil, err
+	}
+	if out.Drift {
+		mr.alert(ctx, out)
+	}
+	return &reconcile.DriftResult{Drift: out.Drift, Summary: out.Summary, Files: files}, nil
 }

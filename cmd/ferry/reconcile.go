@@ -167,7 +167,8 @@ func (p *ferryProject) engine(ctx context.Context, e *env, f *projectFlags) (*re
 		Hook: hook,
 		Root: p.root, Rev: f.rev, Repo: p.repo, Publish: p.publish, RecordsDir: p.records,
 		Store: store, Trainer: runner, Evaluator: runner, Gate: runner, Runtime: rt,
-		Prober: reconcile.FileProber{Root: p.root}, Clock: reconcile.SystemClock{}, Log: log,
+		Monitorer: &projectMonitorer{e: e, p: p},
+		Prober:    reconcile.FileProber{Root: p.root}, Clock: reconcile.SystemClock{}, Log: log,
 		TrainerVersion: local.BuiltinTrainerVersion,
 		Versions:       map[string]string{"ferry": version.String(), "trainer": local.BuiltinTrainerVersion},
 	}, nil
@@ -183,6 +184,9 @@ func printApplied(w io.Writer, res *reconcile.ApplyResult, p *ferryProject) {
 	}
 	for _, s := range res.Deployed {
 		fmt.Fprintf(w, "serving %s\n", s)
+	}
+	for _, s := range res.Drift {
+		fmt.Fprintln(w, s)
 	}
 	for _, s := range res.Skipped {
 		fmt.Fprintf(w, "skipped %s\n", s)
