@@ -83,3 +83,14 @@ type Latency struct {
 	// BatchRowsPerSec is the throughput of batched inference.
 	BatchRowsPerSec float64 `json:"batchRowsPerSec,omitempty"`
 }
+
+// LowerIsBetter reports whether a smaller value of metric is the better one:
+// losses, errors and the latency and memory profile. For every other metric
+// higher is better.
+func LowerIsBetter(metric string) bool {
+	switch metric {
+	case LogLoss, Brier, RMSE, MAE, MAPE, LatencyP50Ms, LatencyP95Ms, LatencyP99Ms, MemoryMB:
+		return true
+	}
+	return false
+}

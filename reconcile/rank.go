@@ -8,16 +8,6 @@ import (
 	"github.com/ferryml/ferry/spec"
 )
 
-// lowerIsBetter reports whether a smaller value of metric is the better one
-// (losses and errors); for every other metric higher is better.
-func lowerIsBetter(metric string) bool {
-	switch metric {
-	case eval.LogLoss, eval.Brier, eval.RMSE, eval.MAE, eval.MAPE:
-		return true
-	}
-	return false
-}
-
 // numberCandidates gives each gate-passing candidate of one apply its version
 // number: per model, counting up from latest(model), in ascending order of
 // the model's primary metric, so the best candidate gets the highest number
@@ -54,7 +44,7 @@ func orderByMetric[T any](m *spec.Model, xs []T, report func(T) *eval.Report) {
 	if metric == "" {
 		return
 	}
-	lower := lowerIsBetter(metric)
+	lower := eval.LowerIsBetter(metric)
 	value := func(x T) (float64, bool) {
 		r := report(x)
 		if r == nil {

@@ -323,7 +323,7 @@ func performance(pt *spec.PerformanceTest, req Request) *Performance {
 	}
 	p.Current = cur2
 	p.Drop = p.Baseline - cur2
-	if lowerIsBetter(pt.Metric) {
+	if eval.LowerIsBetter(pt.Metric) {
 		p.Drop = -p.Drop
 	}
 	p.Drift = p.Drop > pt.MaxDrop
@@ -341,14 +341,6 @@ func labelValue(c *dataset.Column, i int) (float64, bool) {
 		return 0, true
 	}
 	return 0, false
-}
-
-func lowerIsBetter(metric string) bool {
-	switch metric {
-	case eval.LogLoss, eval.Brier, eval.RMSE, eval.MAE, eval.MAPE:
-		return true
-	}
-	return false
 }
 
 // RecordPaths returns the record paths of a result's files under the records
