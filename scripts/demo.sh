@@ -80,7 +80,9 @@ git push -q origin main
 
 step "2. validate, plan, apply"
 run "$ferry" validate
-run "$ferry" plan
+# --evaluate trains and evaluates the candidates and runs the gate, so the plan
+# shows every check with its verdict; apply reuses that work.
+run "$ferry" plan --evaluate
 run "$ferry" apply --auto-approve
 git pull -q --ff-only origin main
 
