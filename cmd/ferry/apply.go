@@ -56,15 +56,7 @@ Exit codes: 0 applied (or nothing to do), 1 error, 2 a gate denied a candidate.`
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, err := openProject(e, &f)
-			if err != nil {
-				return err
-			}
-			eng, err := p.engine(ctx, e, &f)
-			if err != nil {
-				return err
-			}
-			plan, st, err := eng.Plan(ctx)
+			p, eng, plan, st, err := planProject(ctx, e, &f)
 			if err != nil {
 				return err
 			}

@@ -58,15 +58,7 @@ denied by the gate).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, err := openProject(e, &f)
-			if err != nil {
-				return err
-			}
-			eng, err := p.engine(ctx, e, &f)
-			if err != nil {
-				return err
-			}
-			plan, st, err := eng.Plan(ctx)
+			p, eng, plan, st, err := planProject(ctx, e, &f)
 			if err != nil {
 				return err
 			}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/ferryml/ferry/reconcile"
 	"github.com/ferryml/ferry/spec"
 )
 
@@ -32,4 +34,22 @@ func loadProject(dir string) (root string, set *spec.Set, err error) {
 		return "", nil, fmt.Errorf("%s: no Project in ferry.yaml", root)
 	}
 	return root, set, nil
+}
+
+// planProject opens the project, wires its engine and computes the plan: the
+// start of plan, apply and every reconcile pass.
+func planProject(ctx context.Context, e *env, f *projectFlags) (*ferryProject, *reconcile.Engine, *reconcile.Plan, *reconcile.State, error) {
+	p, err := openProject(e, f)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	eng, err := p.engine(ctx, e, f)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	plan, st, err := eng.Plan(ctx)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return p, eng, plan, st, nil
 }

@@ -225,15 +225,7 @@ Exit codes: 0 done (or nothing to do), 1 error, 2 a gate denied a candidate.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			pass := func() error {
-				p, err := openProject(e, &f)
-				if err != nil {
-					return err
-				}
-				eng, err := p.engine(ctx, e, &f)
-				if err != nil {
-					return err
-				}
-				plan, st, err := eng.Plan(ctx)
+				p, eng, plan, st, err := planProject(ctx, e, &f)
 				if err != nil {
 					return err
 				}
