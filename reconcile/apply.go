@@ -478,7 +478,7 @@ func (a *applier) buildRuns(recs *records.Set) (*gitops.Changeset, error) {
 		st  *runState
 		run *records.Run
 	}
-	var todo []built
+	var pending []built
 	var fresh []*runState
 	for _, st := range a.order {
 		model := st.model.Metadata.Name
@@ -504,10 +504,10 @@ func (a *applier) buildRuns(recs *records.Set) (*gitops.Changeset, error) {
 		} else if st.gate != nil && st.gate.Allow && st.register != nil {
 			fresh = append(fresh, st)
 		}
-		todo = append(todo, built{st, run})
+		pending = append(pending, built{st, run})
 	}
 	numbers := numberCandidates(fresh, recs.LatestVersion)
-	for _, b := range todo {
+	for _, b := range pending {
 		st, run := b.st, b.run
 		model := st.model.Metadata.Name
 		if n, ok := numbers[st]; ok {

@@ -1,4 +1,3 @@
-// Command ferry is a GitOps reconciler for machine-learning models.
 package main
 
 import "os"
