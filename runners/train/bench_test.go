@@ -9,49 +9,31 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/dataset"
+	"github.com/ferryml/ferry/internal/flightsdata"
 	"github.com/ferryml/ferry/spec"
 )
 
-// benchFlights reads flights-3m.parquet from FERRY_DATA and derives the benchmark's
-// features the way testdata/bench/flightscsv does for scikit-learn: hour and
-// weekday (UTC) of the date, distance, origin, destination; delayed = delay > 15.
-// January trains, February evaluates.
+// benchFlights reads flights-3m.parquet from FERRY_DATA with the features that
+// internal/flightsdata derives (hour and weekday of the date, distance, origin,
+// destination; delayed = delay > 15), as testdata/bench/flightscsv does for
+// scikit-learn. January trains, February evaluates.
 func benchFlights(b *testing.B) (train, eval *dataset.Frame) {
 	dir := os.Getenv("FERRY_DATA")
 	if dir == "" {
 		b.Skip("FERRY_DATA is not set (make bench sets it)")
 	}
-	f, err := dataset.ReadFile(filepath.Join(dir, "flights-3m.parquet"), dataset.ReadOptions{
-		Columns: []string{"date", "delay", "distance", "origin", "destination"},
-	})
+	f, err := flightsdata.Read(filepath.Join(dir, "flights-3m.parquet"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	date, delay := f.Col("date"), f.Col("delay")
-	n := f.Rows
-	hour := &dataset.Column{Name: "hour", Type: dataset.Number, Floats: make([]float64, n)}
-	weekday := &dataset.Column{Name: "weekday", Type: dataset.Number, Floats: make([]float64, n)}
-	delayed := &dataset.Column{Name: "delayed", Type: dataset.Number, Floats: make([]float64, n)}
-	var jan, feb []int
-	for i := 0; i < n; i++ {
-		t := time.Unix(int64(date.Floats[i]), 0).UTC()
-		hour.Floats[i] = float64(t.Hour())
-		weekday.Floats[i] = float64(t.Weekday())
-		if delay.Floats[i] > 15 {
-			delayed.Floats[i] = 1
+	month := func(m time.Month) *dataset.Frame {
+		g, err := flightsdata.Month(f, m).Select("hour", "weekday", "distance", "origin", "destination", "delayed")
+		if err != nil {
+			b.Fatal(err)
 		}
-		if delay.Floats[i] != delay.Floats[i] {
-			continue
-		}
-		switch t.Month() {
-		case time.January:
-			jan = append(jan, i)
-		case time.February:
-			feb = append(feb, i)
-		}
+		return g
 	}
-	g := &dataset.Frame{Rows: n, Columns: []*dataset.Column{hour, weekday, f.Col("distance"), f.Col("origin"), f.Col("destination"), delayed}}
-	return takeRows(g, jan), takeRows(g, feb)
+	return month(time.January), month(time.February)
 }
 
 func benchTrainer(b *testing.B, trainer string, params map[string]any) {

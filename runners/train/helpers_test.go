@@ -30,7 +30,7 @@ func flights(t testing.TB) (train, eval *dataset.Frame) {
 			feb = append(feb, i)
 		}
 	}
-	return takeRows(f, jan), takeRows(f, feb)
+	return f.Take(jan), f.Take(feb)
 }
 
 var flightFeatures = []spec.Feature{

@@ -22,7 +22,7 @@ func evaluate(m model, f *dataset.Frame, target string, task spec.Task, classes 
 		return nil, fmt.Errorf("no eval rows with a known %s", target)
 	}
 	if len(tgt.rows) < f.Rows {
-		f = takeRows(f, tgt.rows)
+		f = f.Take(tgt.rows)
 	}
 	p, err := m.predict(f)
 	if err != nil {

@@ -181,33 +181,6 @@ func column(f *dataset.Frame, ft feature) (*dataset.Column, error) {
 	return c, nil
 }
 
-// takeRows returns the frame restricted to rows, in that order.
-func takeRows(f *dataset.Frame, rows []int) *dataset.Frame {
-	out := &dataset.Frame{Rows: len(rows)}
-	for _, c := range f.Columns {
-		nc := &dataset.Column{Name: c.Name, Type: c.Type, Levels: c.Levels}
-		if c.Type == dataset.Category {
-			nc.Codes = make([]int32, len(rows))
-			for i, r := range rows {
-				nc.Codes[i] = c.Codes[r]
-			}
-		} else {
-			nc.Floats = make([]float64, len(rows))
-			for i, r := range rows {
-				nc.Floats[i] = c.Floats[r]
-			}
-		}
-		if c.Null != nil {
-			nc.Null = make([]bool, len(rows))
-			for i, r := range rows {
-				nc.Null[i] = c.Null[r]
-			}
-		}
-		out.Columns = append(out.Columns, nc)
-	}
-	return out
-}
-
 // nChunks is the number of ranges [0, n) is cut into: it depends on n only, so
 // per-chunk sums merged in chunk order are the same on any machine.
 func nChunks(n, minChunk int) int {

@@ -153,7 +153,7 @@ func Train(ctx context.Context, req Request) (*Result, error) {
 	}
 	trainRows := req.Train
 	if len(tgt.rows) < req.Train.Rows {
-		trainRows = takeRows(req.Train, tgt.rows)
+		trainRows = req.Train.Take(tgt.rows)
 	}
 	log.Info("training", "trainer", tr.Builtin, "task", task, "rows", trainRows.Rows, "features", len(feats))
 

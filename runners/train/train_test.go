@@ -152,7 +152,7 @@ func fitModelForTest(t testing.TB, req Request) (model, error) {
 	}
 	f := req.Train
 	if len(tgt.rows) < f.Rows {
-		f = takeRows(f, tgt.rows)
+		f = f.Take(tgt.rows)
 	}
 	info := map[string]any{}
 	switch tr.Builtin {
