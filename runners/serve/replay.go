@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,13 @@ type ReplayOptions struct {
 	// Wait for the model to be ready this long before starting.
 	Wait   time.Duration
 	Client *http.Client
+	// LabelColumn and Labels, both set, make Replay write the true labels of
+	// the rows it sends to Labels before sending any request: a CSV with the
+	// header request_id,row,<LabelColumn> and one line per sent row, keyed
+	// like the prediction log (X-Request-Id and the row's index in its
+	// batch), so a Monitor's performance test can join them as delayed labels.
+	LabelColumn string
+	Labels      io.Writer
 }
 
 // ReplayReport is what a replay measured.
@@ -83,14 +91,26 @@ func Replay(ctx context.Context, opts ReplayOptions) (*ReplayReport, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: opts.Concurrency}}
 	}
+	var label *dataset.Column
+	if opts.LabelColumn != "" && opts.Labels != nil {
+		if label = opts.Frame.Col(opts.LabelColumn); label == nil {
+			return nil, fmt.Errorf("replay: no label column %q (the data has %s)", opts.LabelColumn, strings.Join(opts.Frame.Names(), ", "))
+		}
+	}
 	base := strings.TrimSuffix(opts.URL, "/") + "/v2/models/" + url.PathEscape(opts.Deployment)
 	meta, err := waitMeta(ctx, opts.Client, base, opts.Wait)
 	if err != nil {
 		return nil, err
 	}
-	bodies, rows, skipped, err := replayBodies(meta, opts)
+	bodies, keep, skipped, err := replayBodies(meta, opts)
 	if err != nil {
 		return nil, err
+	}
+	rows := len(keep)
+	if label != nil {
+		if err := writeLabels(opts.Labels, label, keep, opts.Batch); err != nil {
+			return nil, err
+		}
 	}
 	rep := &ReplayReport{Rows: rows, Skipped: skipped, Versions: map[string]int{}, Status: map[string]int{}}
 	jobs := make(chan int)
@@ -189,7 +209,7 @@ func post(ctx context.Context, c *http.Client, u string, body []byte, i int) (st
 		return "error", "", err.Error()
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Request-Id", "replay-"+strconv.Itoa(i))
+	req.Header.Set("X-Request-Id", replayID(i))
 	resp, err := c.Do(req)
 	if err != nil {
 		return "error", "", err.Error()
@@ -245,6 +265,25 @@ func fetchMeta(ctx context.Context, c *http.Client, base string) (*modelMeta, er
 	return &m, nil
 }
 
+// replayID is the request id of body i: its X-Request-Id header and the
+// body's "id", so the prediction log and the labels file key it the same.
+func replayID(i int) string { return "replay-" + strconv.Itoa(i) }
+
+// writeLabels writes the label of each kept row as request_id,row,label in
+// the order the bodies hold them: body i holds keep[i*batch:(i+1)*batch].
+func writeLabels(w io.Writer, label *dataset.Column, keep []int, batch int) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"request_id", "row", label.Name})
+	for k, r := range keep {
+		cw.Write([]string{replayID(k / batch), strconv.Itoa(k % batch), label.Value(r)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("replay: write labels: %w", err)
+	}
+	return nil
+}
+
 // feedSource is where one model input's values come from: columns of the frame.
 type feedSource struct {
 	meta tensorMeta
@@ -253,7 +292,8 @@ type feedSource struct {
 
 // replayBodies renders every request body up front, so building requests is
 // not part of the measured latency.
-func replayBodies(meta *modelMeta, opts ReplayOptions) (bodies [][]byte, rows, skipped int, err error) {
+// keep holds the frame rows sent, in body order.
+func replayBodies(meta *modelMeta, opts ReplayOptions) (bodies [][]byte, keep []int, skipped int, err error) {
 	f := opts.Frame
 	var feeds []feedSource
 	var problems []string
@@ -282,9 +322,8 @@ func replayBodies(meta *modelMeta, opts ReplayOptions) (bodies [][]byte, rows, s
 		if len(meta.Inputs) == 1 {
 			hint = " (a model with one [N, F] input needs the feature columns in order: --features a,b,c)"
 		}
-		return nil, 0, 0, fmt.Errorf("replay: %s%s", strings.Join(problems, "; "), hint)
+		return nil, nil, 0, fmt.Errorf("replay: %s%s", strings.Join(problems, "; "), hint)
 	}
-	var keep []int
 	for r := 0; r < f.Rows && (opts.Limit <= 0 || len(keep) < opts.Limit); r++ {
 		ok := true
 		for _, fd := range feeds {
@@ -301,25 +340,25 @@ func replayBodies(meta *modelMeta, opts ReplayOptions) (bodies [][]byte, rows, s
 		}
 	}
 	if len(keep) == 0 {
-		return nil, 0, skipped, errors.New("replay: no rows to send")
+		return nil, nil, skipped, errors.New("replay: no rows to send")
 	}
 	for lo := 0; lo < len(keep); lo += opts.Batch {
 		batch := keep[lo:min(lo+opts.Batch, len(keep))]
-		b := []byte(`{"id":"replay-`)
-		b = strconv.AppendInt(b, int64(lo/opts.Batch), 10)
-		b = append(b, `","inputs":[`...)
+		b := []byte(`{"id":`)
+		b = appendString(b, replayID(len(bodies)))
+		b = append(b, `,"inputs":[`...)
 		for k, fd := range feeds {
 			if k > 0 {
 				b = append(b, ',')
 			}
 			b, err = appendFeed(b, fd, batch)
 			if err != nil {
-				return nil, 0, 0, err
+				return nil, nil, 0, err
 			}
 		}
 		bodies = append(bodies, append(b, "]}"...))
 	}
-	return bodies, len(keep), skipped, nil
+	return bodies, keep, skipped, nil
 }
 
 func appendFeed(b []byte, fd feedSource, rows []int) ([]byte, error) {
