@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"time"
@@ -27,6 +29,7 @@ type replayFlags struct {
 	limit, concurrency, batch int
 	wait                      time.Duration
 	asJSON                    bool
+	labelsOut, label          string
 }
 
 func newReplayCmd(e *env) *cobra.Command {
@@ -47,11 +50,17 @@ version answered (the X-Model-Version header). Each request carries
 X-Request-Id: replay-N, so sticky routing sends a row to the same version on
 every replay.
 
+With --labels-out, replay also writes the true labels of the rows it sent,
+keyed by request_id and row, as the delayed labels a Monitor's
+performance.labels reads: a CSV with the header request_id,row,COLUMN where
+--label names the column holding the true label.
+
 Exit codes: 0 every request answered 2xx, 2 some requests failed (the report
 says which), 1 the replay could not run (no server, no matching columns).`,
 		Example: `  ferry replay --data data/flights.parquet --url http://127.0.0.1:8080 --deployment delay-prod --limit 1000
   ferry replay --data eval.csv --url http://127.0.0.1:8080 --deployment delay --rate 200 --concurrency 8 --json
-  ferry replay --data d.csv --url http://127.0.0.1:8080 --deployment iris --features sl,sw,pl,pw --batch 64`,
+  ferry replay --data d.csv --url http://127.0.0.1:8080 --deployment iris --features sl,sw,pl,pw --batch 64
+  ferry replay --data eval.csv --url http://127.0.0.1:8080 --deployment delay --label delayed --labels-out labels.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -70,6 +79,8 @@ says which), 1 the replay could not run (no server, no matching columns).`,
 	f.StringSliceVar(&fl.features, "features", nil, "columns of a single [N,F] model input, in order")
 	f.DurationVar(&fl.wait, "wait", 0, "wait this long for the server and model to come up")
 	f.BoolVar(&fl.asJSON, "json", false, "machine-readable report on stdout")
+	f.StringVar(&fl.labelsOut, "labels-out", "", "write the sent rows' true labels (request_id,row,label CSV) to this file")
+	f.StringVar(&fl.label, "label", "", "column holding the true label, for --labels-out")
 	for _, name := range []string{"data", "url", "deployment"} {
 		cmd.MarkFlagRequired(name)
 	}
@@ -81,16 +92,32 @@ func runReplay(ctx context.Context, e *env, fl replayFlags) error {
 	if fl.rate < 0 || fl.limit < 0 || fl.concurrency < 1 || fl.batch < 1 {
 		return fmt.Errorf("--rate and --limit must be ≥ 0, --concurrency and --batch ≥ 1")
 	}
+	if fl.labelsOut != "" && fl.label == "" {
+		return fmt.Errorf("--labels-out needs --label COLUMN (the column holding the true label)")
+	}
 	frame, err := dataset.ReadFile(fl.data, dataset.ReadOptions{})
 	if err != nil {
 		return err
 	}
-	rep, err := serve.Replay(ctx, serve.ReplayOptions{
+	opts := serve.ReplayOptions{
 		URL: fl.url, Deployment: fl.deployment, Frame: frame, Features: fl.features,
 		Rate: fl.rate, Limit: fl.limit, Concurrency: fl.concurrency, Batch: fl.batch, Wait: fl.wait,
-	})
+	}
+	var labels bytes.Buffer
+	if fl.labelsOut != "" {
+		opts.LabelColumn, opts.Labels = fl.label, &labels
+	}
+	rep, err := serve.Replay(ctx, opts)
 	if err != nil && rep == nil {
 		return err
+	}
+	if fl.labelsOut != "" {
+		if werr := writeFileAtomic(fl.labelsOut, labels.Bytes()); werr != nil {
+			return werr
+		}
+		if !fl.asJSON {
+			fmt.Fprintf(e.stderr, "wrote %d labels to %s\n", rep.Rows, fl.labelsOut)
+		}
 	}
 	if fl.asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -106,6 +133,27 @@ func runReplay(ctx context.Context, e *env, fl replayFlags) error {
 	}
 	if rep.Errors > 0 {
 		return errAction
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file in path's folder and renames
+// it over path, so a reader never sees half a file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
