@@ -108,7 +108,10 @@ type RunPlan struct {
 	// Existing is true when the run was trained before and is only re-evaluated.
 	Existing bool               `json:"existing,omitempty"`
 	Dataset  records.DatasetRef `json:"dataset"`
-	Code     records.Code       `json:"code"`
+	// Window is the labelled traffic of a drift window that a drift- or
+	// performance-triggered run trains on besides the dataset.
+	Window *records.WindowData `json:"window,omitempty"`
+	Code   records.Code        `json:"code"`
 	// Against is the version serving production that the gate compares with,
 	// 0 for a first model.
 	Against        int    `json:"against"`

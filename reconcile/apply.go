@@ -576,7 +576,7 @@ func (a *applier) versionRecord(st *runState, run *records.Run, n int, now strin
 	return &records.ModelVersion{
 		Schema: records.Schema, Model: run.Model, Version: n, Artifact: run.Artifact,
 		Lineage: records.Lineage{Experiment: run.Experiment, Run: run.ID, Trainer: run.Trainer,
-			Params: run.Params, Seed: run.Seed, Dataset: run.Dataset, Code: run.Code},
+			Params: run.Params, Seed: run.Seed, Dataset: run.Dataset, Window: run.Window, Code: run.Code},
 		Evaluation: run.Evaluation, Gate: g, RegisteredAt: now, ReferenceProfile: st.profile,
 	}
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -57,10 +58,30 @@ type DriftResult struct {
 	Files   map[string][]byte
 }
 
+// DriftReport is what a plan needs of a Monitor's newest drift report (the
+// JSON runners/monitor records): which version served the window, the
+// verdict, the performance test, and the labelled rows kept for retraining.
+type DriftReport struct {
+	WindowEnd   string              `json:"windowEnd"`
+	Version     int                 `json:"version,omitempty"`
+	Drift       bool                `json:"drift"`
+	Summary     string              `json:"summary,omitempty"`
+	Performance *DriftPerformance   `json:"performance,omitempty"`
+	Retrain     *records.WindowData `json:"retrain,omitempty"`
+}
+
+// DriftPerformance is a report's performance test: how far the metric fell
+// on the window's labelled rows since registration.
+type DriftPerformance struct {
+	Metric string  `json:"metric"`
+	Drop   float64 `json:"drop"`
+	Rows   int     `json:"rows"`
+}
+
 // observeDrift finds, per Monitor, the window end of its newest report under
-// recordsDir/drift/<monitor>/ in fsys.
-func observeDrift(fsys fs.FS, recordsDir string, monitors []*spec.Monitor) (map[string]time.Time, error) {
-	out := map[string]time.Time{}
+// recordsDir/drift/<monitor>/ in fsys, and reads that report.
+func observeDrift(fsys fs.FS, recordsDir string, monitors []*spec.Monitor) (map[string]time.Time, map[string]*DriftReport, error) {
+	ends, reports := map[string]time.Time{}, map[string]*DriftReport{}
 	for _, m := range monitors {
 		dir := path.Join(recordsDir, "drift", m.Metadata.Name)
 		es, err := fs.ReadDir(fsys, dir)
@@ -68,8 +89,9 @@ func observeDrift(fsys fs.FS, recordsDir string, monitors []*spec.Monitor) (map[
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
-			return nil, fmt.Errorf("read drift reports %s: %w", dir, err)
+			return nil, nil, fmt.Errorf("read drift reports %s: %w", dir, err)
 		}
+		newest := ""
 		for _, e := range es {
 			stamp, ok := strings.CutSuffix(e.Name(), ".json")
 			if !ok || e.IsDir() {
@@ -79,12 +101,29 @@ func observeDrift(fsys fs.FS, recordsDir string, monitors []*spec.Monitor) (map[
 			if err != nil {
 				continue // not a report
 			}
-			if t.After(out[m.Metadata.Name]) {
-				out[m.Metadata.Name] = t.UTC()
+			if t.After(ends[m.Metadata.Name]) {
+				ends[m.Metadata.Name] = t.UTC()
+				newest = e.Name()
 			}
 		}
+		if newest == "" {
+			continue
+		}
+		p := path.Join(dir, newest)
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read drift report %s: %w", p, err)
+		}
+		var r DriftReport
+		if err := json.Unmarshal(data, &r); err != nil {
+			// A report ferry cannot read does not stop the plan; it only
+			// cannot trigger a retrain.
+			r = DriftReport{Summary: fmt.Sprintf("unreadable report %s: %v", p, err)}
+		}
+		r.WindowEnd = ends[m.Metadata.Name].Format(time.RFC3339)
+		reports[m.Metadata.Name] = &r
 	}
-	return out, nil
+	return ends, reports, nil
 }
 
 // monitors plans a ComputeDrift for each Monitor whose deployment serves

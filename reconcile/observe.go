@@ -102,11 +102,11 @@ func Observe(ctx context.Context, desired *spec.Set, o ObserveOptions) (*Observe
 		if dir == "" {
 			dir = "records"
 		}
-		drift, err := observeDrift(o.RecordsFS, dir, desired.Monitors)
+		ends, reports, err := observeDrift(o.RecordsFS, dir, desired.Monitors)
 		if err != nil {
 			return nil, err
 		}
-		obs.Drift = drift
+		obs.Drift, obs.DriftReports = ends, reports
 	}
 	// The runtime, for every deployment in the specs or the records.
 	names := map[string]bool{}

@@ -29,6 +29,9 @@ type Observed struct {
 	// Drift is the window end of each Monitor's newest drift report; a
 	// Monitor without one is missing.
 	Drift map[string]time.Time `json:"drift,omitempty"`
+	// DriftReports is each Monitor's newest drift report: a drifted window
+	// retrains the Experiments that ask for it.
+	DriftReports map[string]*DriftReport `json:"driftReports,omitempty"`
 	// Notes are observation problems that do not stop a plan.
 	Notes []Note `json:"notes,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -182,6 +183,24 @@ func (d *differ) experiment(e *spec.Experiment) {
 			current = r
 		}
 	}
+	against := d.production(m.Metadata.Name)
+	gh := gateParamsHash(m)
+	dsRef := records.DatasetRef{Name: dsName, Digest: state.Digest, Rows: state.Rows}
+	// A drifted window (or a performance drop) retrains on the dataset plus
+	// the window's labelled rows, once per window; it also stands in for a
+	// throttled new-data change.
+	if win, why := d.retrainSignal(ref, e, m); win != nil {
+		key := hashOf("window", inputs, win.Artifact)
+		if byKey[key] == nil {
+			run := &RunPlan{
+				ID: key[:12], Experiment: e.Metadata.Name, Model: m.Metadata.Name, Key: key,
+				InputsHash: inputs, SpecHash: sh, Trigger: why, Dataset: dsRef, Window: win, Code: code,
+				Against: against, GateParamsHash: gh,
+			}
+			d.runActions(ref, m, run, true, why)
+			return
+		}
+	}
 	key, trigger := "", ""
 	if current == nil {
 		key = inputs
@@ -195,9 +214,6 @@ func (d *differ) experiment(e *spec.Experiment) {
 			trigger = fmt.Sprintf("schedule %q: due at %s", e.Spec.Triggers.Schedule, slot.UTC().Format(time.RFC3339))
 		}
 	}
-	against := d.production(m.Metadata.Name)
-	gh := gateParamsHash(m)
-	dsRef := records.DatasetRef{Name: dsName, Digest: state.Digest, Rows: state.Rows}
 	if trigger != "" {
 		run := &RunPlan{
 			ID: key[:12], Experiment: e.Metadata.Name, Model: m.Metadata.Name, Key: key,
@@ -226,9 +242,70 @@ func (d *differ) experiment(e *spec.Experiment) {
 	run := &RunPlan{
 		ID: current.ID, Experiment: e.Metadata.Name, Model: m.Metadata.Name, Key: current.Key,
 		InputsHash: current.InputsHash, SpecHash: current.SpecHash, Trigger: current.Trigger,
-		Existing: true, Dataset: current.Dataset, Code: current.Code, Against: against, GateParamsHash: gh,
+		Existing: true, Dataset: current.Dataset, Window: current.Window, Code: current.Code, Against: against, GateParamsHash: gh,
 	}
 	d.runActions(ref, m, run, false, why)
+}
+
+// retrainSignal finds a reason to retrain the experiment on new production
+// data: the newest report of a Monitor its triggers.onDrift name drifted
+// (and the Monitor's onDrift says retrain), or the newest report of a Monitor
+// of its model measured a fall of its onPerformanceDrop metric beyond the
+// drop. The report must be about the version that serves now and must have
+// kept the window's labelled rows; otherwise a note says why nothing trains.
+func (d *differ) retrainSignal(ref Ref, e *spec.Experiment, m *spec.Model) (*records.WindowData, string) {
+	t := e.Spec.Triggers
+	for _, name := range t.OnDrift {
+		mon := d.desired.Monitor(name)
+		rep := d.obs.DriftReports[name]
+		if mon == nil || rep == nil || !rep.Drift {
+			continue
+		}
+		if !slices.Contains(mon.Spec.OnDrift, spec.OnDriftRetrain) {
+			d.note(ref, "monitor %s drifted in the window ending %s, but its onDrift does not include retrain: not retraining", name, rep.WindowEnd)
+			continue
+		}
+		what := fmt.Sprintf("monitor %s drifted in the window ending %s (%s)", name, rep.WindowEnd, rep.Summary)
+		if win := d.windowData(ref, mon, rep, what); win != nil {
+			return win, fmt.Sprintf("drift: %s; retraining on the dataset plus %d labelled rows of the window", what, win.Rows)
+		}
+	}
+	if pd := t.OnPerformanceDrop; pd != nil {
+		for _, mon := range d.desired.Monitors {
+			dep := d.desired.Deployment(mon.Spec.Deployment)
+			rep := d.obs.DriftReports[mon.Metadata.Name]
+			if dep == nil || dep.Spec.Model != m.Metadata.Name || rep == nil || rep.Performance == nil || rep.Performance.Rows == 0 {
+				continue
+			}
+			p := rep.Performance
+			if p.Metric != pd.Metric {
+				d.note(ref, "onPerformanceDrop watches %s, but monitor %s measures %s: cannot tell", pd.Metric, mon.Metadata.Name, p.Metric)
+				continue
+			}
+			if !(p.Drop > pd.Drop) {
+				continue
+			}
+			what := fmt.Sprintf("%s fell by %.4f (> onPerformanceDrop %g) on %d labelled rows of the window ending %s (monitor %s)", p.Metric, p.Drop, pd.Drop, p.Rows, rep.WindowEnd, mon.Metadata.Name)
+			if win := d.windowData(ref, mon, rep, what); win != nil {
+				return win, fmt.Sprintf("performance drop: %s; retraining on the dataset plus %d labelled rows of the window", what, win.Rows)
+			}
+		}
+	}
+	return nil, ""
+}
+
+// windowData returns the labelled rows a report kept, when the report is
+// about the version serving now.
+func (d *differ) windowData(ref Ref, mon *spec.Monitor, rep *DriftReport, what string) *records.WindowData {
+	if serving := records.Primary(d.serving(mon.Spec.Deployment)); rep.Version != 0 && serving != 0 && rep.Version != serving {
+		d.note(ref, "%s about v%d, but v%d serves now: waiting for a report on v%d", what, rep.Version, serving, serving)
+		return nil
+	}
+	if rep.Retrain == nil || rep.Retrain.Artifact == "" || rep.Retrain.Rows == 0 {
+		d.note(ref, "%s, but the report kept no labelled rows (no delayed labels joined the logged predictions): nothing new to retrain on, and the same data would reproduce the same model", what)
+		return nil
+	}
+	return rep.Retrain
 }
 
 // trainReason says why the experiment needs a run for new inputs, or returns

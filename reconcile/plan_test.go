@@ -6,12 +6,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"text/template"
 	"time"
 
+	"github.com/ferryml/ferry/reconcile/records"
 	"github.com/ferryml/ferry/spec"
 )
 
@@ -45,6 +47,10 @@ func readObserved(t *testing.T, file string, set *spec.Set) *Observed {
 			return inputsHash(specHash(experiment(name)), digest, tree, version)
 		},
 		"gate": func(model string) string { return gateParamsHash(set.Model(model)) },
+		// The key of a run retrained on a drift window's rows.
+		"window": func(name, digest, tree, version, artifact string) string {
+			return hashOf("window", inputsHash(specHash(experiment(name)), digest, tree, version), artifact)
+		},
 	}).Parse(string(raw))
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
@@ -195,17 +201,32 @@ func TestDriftWithoutSchedule(t *testing.T) {
 func TestObserveDrift(t *testing.T) {
 	fsys := fstest.MapFS{
 		"records/drift/a/2026-02-16T06-00-00Z.json": {},
-		"records/drift/a/2026-02-23T06-00-00Z.json": {},
+		"records/drift/a/2026-02-23T06-00-00Z.json": {Data: []byte(`{"monitor": "a", "version": 3, "drift": true, "summary": "1 of 2 features drifted (distance)",
+			"features": [], "performance": {"metric": "auc", "baseline": 0.7, "current": 0.6, "drop": 0.1, "maxDrop": 0.05, "rows": 40, "drift": true},
+			"retrain": {"monitor": "a", "windowEnd": "2026-02-23T06:00:00Z", "artifact": "sha256:bb", "rows": 40}}`)},
+		"records/drift/c/2026-02-23T06-00-00Z.json": {Data: []byte(`{not json`)},
 		"records/drift/a/2026-03-02T06-00-00Z.md":   {}, // not a report
 		"records/drift/a/notes.json":                {},
 		"records/drift/b/plot.svg":                  {},
 	}
 	mons := []*spec.Monitor{{Metadata: spec.Metadata{Name: "a"}}, {Metadata: spec.Metadata{Name: "b"}}, {Metadata: spec.Metadata{Name: "c"}}}
-	got, err := observeDrift(fsys, "records", mons)
+	got, reports, err := observeDrift(fsys, "records", mons)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || !got["a"].Equal(time.Date(2026, 2, 23, 6, 0, 0, 0, time.UTC)) {
+	if len(got) != 2 || !got["a"].Equal(time.Date(2026, 2, 23, 6, 0, 0, 0, time.UTC)) {
 		t.Fatalf("got %v", got)
+	}
+	a := reports["a"]
+	want := DriftReport{WindowEnd: "2026-02-23T06:00:00Z", Version: 3, Drift: true, Summary: "1 of 2 features drifted (distance)",
+		Performance: &DriftPerformance{Metric: "auc", Drop: 0.1, Rows: 40},
+		Retrain:     &records.WindowData{Monitor: "a", WindowEnd: "2026-02-23T06:00:00Z", Artifact: "sha256:bb", Rows: 40}}
+	if a == nil || !reflect.DeepEqual(*a, want) {
+		t.Fatalf("report a: %+v", a)
+	}
+	// An unreadable report keeps its window (so it is not computed again)
+	// but cannot trigger anything.
+	if c := reports["c"]; c == nil || c.Drift || !strings.Contains(c.Summary, "unreadable report") {
+		t.Fatalf("report c: %+v", c)
 	}
 }

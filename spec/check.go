@@ -528,7 +528,13 @@ func (c *checker) monitor(m *Monitor) {
 		c.driftTest(m, "spec.prediction", *ms.Prediction)
 	}
 	if p := ms.Performance; p != nil {
-		c.dataPath(m, "spec.performance.labels", p.Labels)
+		// Delayed labels arrive after the predictions: the file need not
+		// exist yet, but must stay inside the repository.
+		if IsURL(p.Labels) {
+			c.dataPath(m, "spec.performance.labels", p.Labels)
+		} else {
+			c.relPath(m, "spec.performance.labels", p.Labels)
+		}
 		if mod != nil && p.Metric != "" {
 			if want := taskMetrics[mod.Spec.Task]; want != nil && !contains(want, p.Metric) {
 				c.errf(m, "spec.performance.metric", "metric %q does not apply to %s (want %s)", p.Metric, mod.Spec.Task, strings.Join(want, ", "))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ type monitorOut struct {
 	Performance *monitor.Performance `json:"performance,omitempty"`
 	Files       []string             `json:"files"`
 	Retrain     []string             `json:"retrain"`
+	RetrainData *records.WindowData  `json:"retrainData,omitempty"`
 	Alert       string               `json:"alert,omitempty"`
 	Notes       []string             `json:"notes"`
 }
@@ -68,8 +70,12 @@ the records pull request). A window is reported once: a report that exists is
 not computed again unless --force. The Monitor's onDrift says what else
 happens on drift: 'alert' opens (or updates) one GitHub issue per monitor
 when github.repository and GITHUB_TOKEN are set, else prints the alert on
-stderr; 'retrain' names the Experiments whose triggers.onDrift list this
-Monitor.
+stderr; 'retrain' keeps the window's labelled rows (the logged inputs joined
+with the delayed labels) as an artifact named in the report, and the next
+ferry plan/apply/reconcile trains the Experiments whose triggers.onDrift list
+this Monitor on their dataset plus those rows. Experiments with
+triggers.onPerformanceDrop retrain the same way when the Monitor's
+performance test finds the metric fell by more than their drop.
 
 The reference profile is computed at registration; for a version registered
 without one, monitor computes it from the version's training rows (and says
@@ -163,6 +169,28 @@ Exit codes: 0 no drift, 1 error, 2 drift found.`,
 	return cmd
 }
 
+// retrainers are the Experiments that retrain on a Monitor's drift: those
+// whose triggers.onDrift name it when its onDrift says retrain, and those
+// with an onPerformanceDrop trigger on the model the Monitor watches, when
+// it has a performance test.
+func retrainers(s *spec.Set, m *spec.Monitor) []string {
+	out := []string{}
+	model := ""
+	if dep := s.Deployment(m.Spec.Deployment); dep != nil {
+		model = dep.Spec.Model
+	}
+	retrain := slices.Contains(m.Spec.OnDrift, spec.OnDriftRetrain)
+	for _, x := range s.Experiments {
+		t := x.Spec.Triggers
+		onDrift := retrain && slices.Contains(t.OnDrift, m.Metadata.Name)
+		onDrop := t.OnPerformanceDrop != nil && m.Spec.Performance != nil && x.Spec.Model == model
+		if onDrift || onDrop {
+			out = append(out, x.Metadata.Name)
+		}
+	}
+	return out
+}
+
 func monitorNames(s *spec.Set) string {
 	var names []string
 	for _, m := range s.Monitors {
@@ -192,13 +220,7 @@ func (mr *monitorRun) run(ctx context.Context, m *spec.Monitor, end time.Time) (
 	out := &monitorOut{Monitor: m.Metadata.Name, Deployment: m.Spec.Deployment,
 		WindowStart: start.Format(time.RFC3339), WindowEnd: end.Format(time.RFC3339),
 		Files: []string{}, Retrain: []string{}, Notes: []string{}}
-	for _, x := range mr.p.set.Experiments {
-		for _, name := range x.Spec.Triggers.OnDrift {
-			if name == m.Metadata.Name {
-				out.Retrain = append(out.Retrain, x.Metadata.Name)
-			}
-		}
-	}
+	out.Retrain = retrainers(mr.p.set, m)
 	stamp := monitor.Stamp(end)
 	jsonPath := path.Join(mr.p.records, "drift", m.Metadata.Name, stamp+".json")
 	if _, err := os.Stat(filepath.Join(mr.p.root, filepath.FromSlash(jsonPath))); err == nil && !mr.force {
@@ -256,15 +278,22 @@ func (mr *monitorRun) run(ctx context.Context, m *spec.Monitor, end time.Time) (
 		}
 	}
 	out.Rows = cur.Rows
-	req := monitor.Request{Monitor: m, Task: model.Spec.Task, Profile: prof, Current: cur, WindowEnd: end}
+	req := monitor.Request{Monitor: m, Task: model.Spec.Task, Profile: prof, Current: cur, WindowEnd: end,
+		Deployment: dep.Name, Version: out.Version, WindowStart: start}
+	if ds := mr.p.set.Dataset(model.Spec.Dataset); ds != nil {
+		req.Target = ds.Spec.Target
+	}
+	if len(out.Retrain) > 0 {
+		// Experiments retrain on this window when it drifts: keep its
+		// labelled rows (content-addressed, so a window computed again
+		// keeps the same artifact).
+		req.SaveRows = func(csv []byte) (string, error) { return mr.store.Put(ctx, csv) }
+	}
 	if pt := m.Spec.Performance; pt != nil {
 		lf := filepath.Join(mr.p.root, filepath.FromSlash(pt.Labels))
 		if _, err := os.Stat(lf); err == nil {
 			if req.Labels, err = dataset.ReadFile(lf, dataset.ReadOptions{}); err != nil {
 				return nil, nil, err
-			}
-			if ds := mr.p.set.Dataset(model.Spec.Dataset); ds != nil {
-				req.Target = ds.Spec.Target
 			}
 			if mv.Evaluation != nil {
 				req.Baseline = mv.Evaluation.Metrics
@@ -277,7 +306,7 @@ func (mr *monitorRun) run(ctx context.Context, m *spec.Monitor, end time.Time) (
 	if err != nil {
 		return nil, nil, err
 	}
-	out.Drift, out.Summary, out.Report, out.Performance = res.Drift, res.Summary, res.Report, res.Performance
+	out.Drift, out.Summary, out.Report, out.Performance, out.RetrainData = res.Drift, res.Summary, res.Report, res.Performance, res.Retrain
 	files := monitor.RecordPaths(mr.p.records, res)
 	for k := range files {
 		out.Files = append(out.Files, k)
@@ -436,7 +465,11 @@ func printMonitor(e *env, o *monitorOut, dryRun bool) {
 		fmt.Fprintf(w, "  performance: %s %.4f vs %.4f at registration (drop %.4f, max %.4f) on %d labelled rows\n", p.Metric, p.Current, p.Baseline, p.Drop, p.MaxDrop, p.Rows)
 	}
 	if len(o.Retrain) > 0 && o.Drift {
-		fmt.Fprintf(w, "  retrain: %s (triggers.onDrift)\n", strings.Join(o.Retrain, ", "))
+		fmt.Fprintf(w, "  retrain: %s (triggers.onDrift, onPerformanceDrop)", strings.Join(o.Retrain, ", "))
+		if d := o.RetrainData; d != nil {
+			fmt.Fprintf(w, " on %d labelled rows of the window (%s); ferry plan/apply/reconcile trains them", d.Rows, d.Artifact)
+		}
+		fmt.Fprintln(w)
 	}
 	for _, n := range o.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)

@@ -41,7 +41,10 @@ type Run struct {
 	Params  map[string]any `json:"params,omitempty"`
 	Seed    int64          `json:"seed"`
 	Dataset DatasetRef     `json:"dataset"`
-	Code    Code           `json:"code"`
+	// Window is the labelled production traffic a drift-triggered run
+	// trained on besides the dataset.
+	Window *WindowData `json:"window,omitempty"`
+	Code   Code        `json:"code"`
 	// Artifact is the digest of the trained ONNX model.
 	Artifact string `json:"artifact"`
 	// Metrics are the trainer's own metrics on the eval split.
@@ -78,6 +81,19 @@ type DatasetRef struct {
 	Rows      int `json:"rows"`
 	TrainRows int `json:"trainRows,omitempty"`
 	EvalRows  int `json:"evalRows,omitempty"`
+}
+
+// WindowData is the labelled traffic of one drift window, kept for
+// retraining: the logged inputs of the window's predictions joined with their
+// delayed labels (by request id and row), stored as a CSV artifact whose
+// columns are the model's features and the dataset's target. A drift report
+// names it; a run trained on it records it.
+type WindowData struct {
+	Monitor   string `json:"monitor"`
+	WindowEnd string `json:"windowEnd"`
+	// Artifact is the CSV's digest in the artifact store.
+	Artifact string `json:"artifact"`
+	Rows     int    `json:"rows"`
 }
 
 // Code is the commit of the specs a run came from and, for exec trainers, the
@@ -139,6 +155,7 @@ type Lineage struct {
 	Params     map[string]any `json:"params,omitempty"`
 	Seed       int64          `json:"seed"`
 	Dataset    DatasetRef     `json:"dataset"`
+	Window     *WindowData    `json:"window,omitempty"`
 	Code       Code           `json:"code"`
 }
 

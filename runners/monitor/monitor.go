@@ -10,7 +10,9 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path"
@@ -22,6 +24,7 @@ import (
 	"github.com/ferryml/ferry/drift"
 	"github.com/ferryml/ferry/drift/render"
 	"github.com/ferryml/ferry/eval"
+	"github.com/ferryml/ferry/reconcile/records"
 	"github.com/ferryml/ferry/runners/onnx"
 	"github.com/ferryml/ferry/spec"
 	"github.com/ferryml/ferry/store"
@@ -136,6 +139,31 @@ type Request struct {
 	// Baseline is the version's evaluation metric the performance test
 	// compares with.
 	Baseline map[string]float64
+	// Deployment and Version say what served the window; WindowStart is
+	// where it began. They are recorded in the report.
+	Deployment  string
+	Version     int
+	WindowStart time.Time
+	// SaveRows, when set, keeps the window's labelled rows for retraining
+	// once the window drifted: it is given them as CSV (the reference's
+	// features and the target) and returns the stored artifact's digest.
+	SaveRows func(csv []byte) (digest string, err error)
+}
+
+// Record is a drift report as records/drift/<monitor>/<stamp>.json holds it:
+// what served the window, the verdict, the drift report's fields, the
+// performance test, and the labelled rows kept for retraining.
+type Record struct {
+	Monitor     string `json:"monitor"`
+	Deployment  string `json:"deployment,omitempty"`
+	Version     int    `json:"version,omitempty"`
+	WindowStart string `json:"windowStart,omitempty"`
+	WindowEnd   string `json:"windowEnd"`
+	Drift       bool   `json:"drift"`
+	Summary     string `json:"summary"`
+	*drift.Report
+	Performance *Performance        `json:"performance,omitempty"`
+	Retrain     *records.WindowData `json:"retrain,omitempty"`
 }
 
 // Performance is the result of the performance (delayed labels) test.
@@ -152,13 +180,16 @@ type Performance struct {
 
 // Result is a drift report and its files.
 type Result struct {
-	Monitor     string            `json:"monitor"`
-	WindowEnd   string            `json:"windowEnd"`
-	Report      *drift.Report     `json:"report"`
-	Performance *Performance      `json:"performance,omitempty"`
-	Drift       bool              `json:"drift"`
-	Summary     string            `json:"summary"`
-	Files       map[string][]byte `json:"-"`
+	Monitor     string        `json:"monitor"`
+	WindowEnd   string        `json:"windowEnd"`
+	Report      *drift.Report `json:"report"`
+	Performance *Performance  `json:"performance,omitempty"`
+	Drift       bool          `json:"drift"`
+	Summary     string        `json:"summary"`
+	// Retrain is the window's labelled rows, kept when the window drifted
+	// and Request.SaveRows was set.
+	Retrain *records.WindowData `json:"retrain,omitempty"`
+	Files   map[string][]byte   `json:"-"`
 }
 
 // Stamp is how a window end names report files: sortable and path-safe.
@@ -192,6 +223,14 @@ func Run(req Request) (*Result, error) {
 			res.Drift = true
 		}
 	}
+	// Keep the labelled rows when the window drifted, or when the metric
+	// fell at all: an Experiment's onPerformanceDrop may ask for less than
+	// the Monitor's maxDrop.
+	if req.SaveRows != nil && (res.Drift || res.Performance != nil && res.Performance.Rows > 0 && res.Performance.Drop > 0) {
+		if err := keepRows(req, res); err != nil {
+			return nil, fmt.Errorf("monitor %s: keep the window's labelled rows: %w", req.Monitor.Metadata.Name, err)
+		}
+	}
 	res.Summary = summary(res)
 
 	stamp := Stamp(req.WindowEnd)
@@ -222,9 +261,30 @@ func Run(req Request) (*Result, error) {
 			perf += "\n" + p.Note + "\n"
 		}
 	}
+	if w := res.Retrain; w != nil {
+		perf += fmt.Sprintf("\n## Retraining data\n\n%d labelled rows of this window kept as %s for the experiments that retrain on drift.\n", w.Rows, w.Artifact)
+	}
 	res.Files[stamp+".md"] = append(md["report.md"], perf...)
-	res.Files[stamp+".json"] = md["report.json"]
+	rec := Record{Monitor: res.Monitor, Deployment: req.Deployment, Version: req.Version, WindowEnd: res.WindowEnd,
+		Drift: res.Drift, Summary: res.Summary, Report: rep, Performance: res.Performance, Retrain: res.Retrain}
+	if !req.WindowStart.IsZero() {
+		rec.WindowStart = req.WindowStart.UTC().Format(time.RFC3339)
+	}
+	js, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("marshal drift report: %w", err)
+	}
+	res.Files[stamp+".json"] = append(js, '\n')
 	return res, nil
+}
+
+// UnmarshalRecord reads a drift report's record.
+func UnmarshalRecord(data []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("drift report: %w", err)
+	}
+	return &r, nil
 }
 
 // renamed maps render's plot keys to the record file names: the statistic plot
@@ -272,30 +332,16 @@ func performance(pt *spec.PerformanceTest, req Request) *Performance {
 	if v, ok := req.Baseline[pt.Metric]; ok {
 		p.Baseline = v
 	}
-	ids := req.Labels.Col("request_id")
-	lab := req.Labels.Col(req.Target)
-	if lab == nil {
-		lab = req.Labels.Col("label")
-	}
-	cur := req.Current.Col("request_id")
+	j := joinLabels(req.Current, req.Labels, req.Target)
 	pred := req.Current.Col(PredictionColumn)
-	if ids == nil || lab == nil || cur == nil || pred == nil || pred.Type != dataset.Number {
+	if j == nil || pred == nil || pred.Type != dataset.Number {
 		p.Note = "performance not computed: the labels need request_id and label (or the target) columns, and the log a numeric prediction"
 		return p
 	}
-	labels := map[string]float64{}
-	for i := 0; i < req.Labels.Rows; i++ {
-		if ids.IsNull(i) || lab.IsNull(i) {
-			continue
-		}
-		v, ok := labelValue(lab, i)
-		if ok {
-			labels[ids.Value(i)] = v
-		}
-	}
 	var y, score []float64
-	for i := 0; i < req.Current.Rows; i++ {
-		if v, ok := labels[cur.Value(i)]; ok && !math.IsNaN(pred.Floats[i]) {
+	for k, i := range j.rows {
+		v, ok := labelValue(j.label, j.from[k])
+		if ok && !math.IsNaN(pred.Floats[i]) {
 			y = append(y, v)
 			score = append(score, pred.Floats[i])
 		}
@@ -328,6 +374,116 @@ func performance(pt *spec.PerformanceTest, req Request) *Performance {
 	}
 	p.Drift = p.Drop > pt.MaxDrop
 	return p
+}
+
+// join pairs the window's rows with their delayed labels: rows[k] of the
+// window has the label in row from[k] of label.
+type join struct {
+	label     *dataset.Column
+	rows      []int
+	from      []int
+	labelName string
+}
+
+// joinLabels joins delayed labels to the window by request_id, and by row
+// within the request when both sides have a row column (batched requests).
+// The label column is the target's name, else "label". It returns nil when
+// either side lacks the columns.
+func joinLabels(cur, labels *dataset.Frame, target string) *join {
+	if cur == nil || labels == nil {
+		return nil
+	}
+	ids, curIDs := labels.Col("request_id"), cur.Col("request_id")
+	j := &join{label: labels.Col(target), labelName: target}
+	if j.label == nil || target == "" {
+		j.label, j.labelName = labels.Col("label"), "label"
+	}
+	if ids == nil || curIDs == nil || j.label == nil {
+		return nil
+	}
+	lrow, crow := labels.Col("row"), cur.Col("row")
+	if lrow == nil || crow == nil {
+		lrow, crow = nil, nil
+	}
+	key := func(id *dataset.Column, row *dataset.Column, i int) string {
+		if row == nil {
+			return id.Value(i)
+		}
+		return id.Value(i) + "\x00" + row.Value(i)
+	}
+	index := make(map[string]int, labels.Rows)
+	for i := 0; i < labels.Rows; i++ {
+		if !ids.IsNull(i) && !j.label.IsNull(i) {
+			index[key(ids, lrow, i)] = i
+		}
+	}
+	for i := 0; i < cur.Rows; i++ {
+		if k, ok := index[key(curIDs, crow, i)]; ok {
+			j.rows = append(j.rows, i)
+			j.from = append(j.from, k)
+		}
+	}
+	return j
+}
+
+// keepRows stores the window's labelled rows through req.SaveRows: the
+// reference's features from the log and the label under the target's name.
+// A Monitor reading a data file that holds the target keeps its labelled
+// rows directly.
+func keepRows(req Request, res *Result) error {
+	target := req.Target
+	if target == "" {
+		target = "label"
+	}
+	var features []string
+	for _, f := range req.Profile.Features {
+		features = append(features, f.Name)
+	}
+	var rows, from []int
+	var label *dataset.Column
+	if j := joinLabels(req.Current, req.Labels, target); j != nil {
+		rows, from, label = j.rows, j.from, j.label
+	} else if c := req.Current.Col(target); c != nil && req.Labels == nil {
+		label = c
+		for i := 0; i < req.Current.Rows; i++ {
+			if !c.IsNull(i) {
+				rows = append(rows, i)
+				from = append(from, i)
+			}
+		}
+	}
+	if len(rows) == 0 {
+		res.Report.Notes = append(res.Report.Notes, "no logged prediction of the window has a label yet: there are no new rows to retrain on")
+		return nil
+	}
+	fr, err := req.Current.Select(features...)
+	if err != nil {
+		return err
+	}
+	out := fr.Take(rows)
+	lc := &dataset.Column{Name: target, Type: dataset.Category, Codes: make([]int32, len(from))}
+	levels := map[string]int32{}
+	for k, i := range from {
+		v := label.Value(i)
+		code, ok := levels[v]
+		if !ok {
+			code = int32(len(lc.Levels))
+			levels[v] = code
+			lc.Levels = append(lc.Levels, v)
+		}
+		lc.Codes[k] = code
+	}
+	out.Columns = append(out.Columns, lc)
+	var buf bytes.Buffer
+	if err := dataset.WriteCSV(&buf, out); err != nil {
+		return err
+	}
+	digest, err := req.SaveRows(buf.Bytes())
+	if err != nil {
+		return err
+	}
+	res.Retrain = &records.WindowData{Monitor: req.Monitor.Metadata.Name, WindowEnd: res.WindowEnd, Artifact: digest, Rows: out.Rows}
+	return nil
 }
 
 func labelValue(c *dataset.Column, i int) (float64, bool) {
