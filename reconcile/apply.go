@@ -76,6 +76,9 @@ type ApplyResult struct {
 	// Drift lists "monitor (window ending T): summary" for each drift report
 	// computed.
 	Drift []string
+	// Windows are the labelled rows drifted windows kept for retraining:
+	// the next plan trains the Experiments that asked for it on them.
+	Windows []records.WindowData
 	// Skipped lists actions that did not run, with why.
 	Skipped []string
 	// Commits are the pushed commits, oldest first.
@@ -272,7 +275,7 @@ func (a *applier) train(ctx context.Context, act *Action, st *runState) error {
 	start := a.o.Clock.Now()
 	r, err := a.o.Trainer.Train(ctx, TrainRequest{
 		Experiment: st.experiment, Model: st.model, Dataset: st.dataset,
-		RunID: st.plan.ID, DatasetDigest: st.plan.Dataset.Digest,
+		RunID: st.plan.ID, DatasetDigest: st.plan.Dataset.Digest, Window: st.plan.Window,
 	})
 	if err != nil {
 		return fmt.Errorf("train %s (run %s): %w", st.experiment.Metadata.Name, st.plan.ID, err)
@@ -327,7 +330,10 @@ func (a *applier) evaluate(ctx context.Context, act *Action, st *runState) error
 		st.onnx = b
 	}
 	start := time.Now()
-	req := EvalRequest{Experiment: st.experiment, Model: st.model, Dataset: st.dataset, ONNX: st.onnx, Artifact: digest}
+	req := EvalRequest{Experiment: st.experiment, Model: st.model, Dataset: st.dataset, ONNX: st.onnx, Artifact: digest, Window: st.plan.Window}
+	if st.plan.Window != nil {
+		req.DatasetDigest = st.plan.Dataset.Digest
+	}
 	rep, err := a.o.Evaluator.Evaluate(ctx, req)
 	if err != nil {
 		return fmt.Errorf("evaluate %s run %s: %w", st.model.Metadata.Name, st.plan.ID, err)
@@ -351,6 +357,26 @@ func (a *applier) production(model string, v int) *eval.Report {
 	return nil
 }
 
+// productionReport is what the gate compares the candidate with: the
+// production version's evaluation at registration, or, for a run trained on
+// a drift window, production evaluated now on the candidate's own eval rows
+// (the dataset's eval split plus the window's held-out rows), so both are
+// measured on the traffic that drifted.
+func (a *applier) productionReport(ctx context.Context, st *runState) (*eval.Report, error) {
+	model := st.model.Metadata.Name
+	rec := a.production(model, st.plan.Against)
+	if st.plan.Window == nil || rec == nil {
+		return rec, nil
+	}
+	mv := a.o.Observed.Records.Version(model, st.plan.Against)
+	b, err := a.o.Store.Get(ctx, mv.Artifact)
+	if err != nil {
+		return nil, fmt.Errorf("production v%d: %w", st.plan.Against, err)
+	}
+	return a.o.Evaluator.Evaluate(ctx, EvalRequest{Experiment: st.experiment, Model: st.model, Dataset: st.dataset,
+		ONNX: b, Artifact: mv.Artifact, DatasetDigest: st.plan.Dataset.Digest, Window: st.plan.Window})
+}
+
 func (a *applier) decide(ctx context.Context, act *Action, st *runState) error {
 	if e, ok := a.j.get(act.Key); ok && e.Gate != nil {
 		st.gate = e.Gate
@@ -364,8 +390,12 @@ func (a *applier) decide(ctx context.Context, act *Action, st *runState) error {
 	if r := a.plan.registerFor(st.plan.Key); r != nil {
 		version = r.Version
 	}
+	prod, err := a.productionReport(ctx, st)
+	if err != nil {
+		return fmt.Errorf("gate %s run %s: %w", st.model.Metadata.Name, st.plan.ID, err)
+	}
 	g, err := a.o.Gate.Decide(ctx, GateRequest{
-		Model: st.model, Candidate: st.report, Production: a.production(st.model.Metadata.Name, st.plan.Against),
+		Model: st.model, Candidate: st.report, Production: prod,
 		ProductionVersion: st.plan.Against, Version: version, Run: a.runRecord(st),
 	})
 	if err != nil {
@@ -412,7 +442,7 @@ func (a *applier) runRecord(st *runState) *records.Run {
 	r := &records.Run{
 		Schema: records.Schema, ID: st.plan.ID, Experiment: e.Metadata.Name, Model: st.model.Metadata.Name,
 		Key: st.plan.Key, InputsHash: st.plan.InputsHash, SpecHash: st.plan.SpecHash, Trigger: st.plan.Trigger,
-		Trainer: tr, Params: e.Spec.Trainer.Params, Seed: e.Spec.Seed, Dataset: ds, Code: st.plan.Code,
+		Trainer: tr, Params: e.Spec.Trainer.Params, Seed: e.Spec.Seed, Dataset: ds, Window: st.plan.Window, Code: st.plan.Code,
 		Evaluation: st.report, Versions: a.o.Versions,
 	}
 	if t := st.train; t != nil {

@@ -56,6 +56,8 @@ type DriftResult struct {
 	Drift   bool
 	Summary string
 	Files   map[string][]byte
+	// Retrain is the window's labelled rows, kept for retraining.
+	Retrain *records.WindowData
 }
 
 // DriftReport is what a plan needs of a Monitor's newest drift report (the
@@ -212,9 +214,10 @@ func (a *applier) driftPhase(ctx context.Context) error {
 		return nil
 	}
 	type report struct {
-		json  string // the report's JSON path: it exists once the window is reported
-		files map[string][]byte
-		line  string
+		json    string // the report's JSON path: it exists once the window is reported
+		files   map[string][]byte
+		line    string
+		retrain *records.WindowData
 	}
 	var reports []report
 	for i, act := range acts {
@@ -233,7 +236,7 @@ func (a *applier) driftPhase(ctx context.Context) error {
 		line := fmt.Sprintf("drift report %s (window ending %s): %s", act.Drift.Monitor, act.Drift.WindowEnd, r.Summary)
 		a.res.Drift = append(a.res.Drift, line)
 		if len(r.Files) > 0 {
-			reports = append(reports, report{json: act.Writes[0], files: r.Files, line: line})
+			reports = append(reports, report{json: act.Writes[0], files: r.Files, line: line, retrain: r.Retrain})
 		}
 		if err := a.step("drift %d %s", i, act.Object); err != nil {
 			return err
@@ -244,6 +247,7 @@ func (a *applier) driftPhase(ctx context.Context) error {
 	}
 	// A window someone else reported first (a racing apply, ferry monitor)
 	// is not written again.
+	var windows []records.WindowData
 	pub, err := a.o.Repo.Publish(ctx, a.o.Publish, func(ctx context.Context, parent gitops.Hash) (*gitops.Changeset, error) {
 		var fsys fs.FS
 		if !parent.IsZero() {
@@ -255,6 +259,7 @@ func (a *applier) driftPhase(ctx context.Context) error {
 		}
 		cs := &gitops.Changeset{Files: map[string][]byte{}}
 		var lines []string
+		windows = nil // built again on each attempt
 		for _, r := range reports {
 			if fsys != nil {
 				if _, err := fs.Stat(fsys, r.json); err == nil {
@@ -265,6 +270,9 @@ func (a *applier) driftPhase(ctx context.Context) error {
 				cs.Files[k] = v
 			}
 			lines = append(lines, r.line)
+			if r.retrain != nil {
+				windows = append(windows, *r.retrain)
+			}
 		}
 		sort.Strings(lines)
 		cs.Message = commitMessage(lines, a.plan.ID)
@@ -273,6 +281,7 @@ func (a *applier) driftPhase(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("publish drift reports: %w", err)
 	}
+	a.res.Windows = append(a.res.Windows, windows...)
 	if !pub.Commit.IsZero() {
 		a.res.Commits = append(a.res.Commits, pub.Commit)
 		a.res.WorktreeSynced = pub.WorktreeSynced

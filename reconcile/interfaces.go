@@ -23,6 +23,9 @@ type TrainRequest struct {
 	Dataset       *spec.Dataset
 	RunID         string
 	DatasetDigest string
+	// Window, for a drift- or performance-triggered run, is labelled
+	// production traffic to train on besides the dataset.
+	Window *records.WindowData
 }
 
 // TrainResult is a trained model and what was measured while training.
@@ -47,6 +50,11 @@ type EvalRequest struct {
 	Dataset    *spec.Dataset
 	ONNX       []byte
 	Artifact   string
+	// DatasetDigest is the dataset's version to evaluate on ("": the one
+	// the model was trained on, from its metadata); Window adds the held-out
+	// rows of a drift window.
+	DatasetDigest string
+	Window        *records.WindowData
 }
 
 // Gater decides whether a candidate may be registered.

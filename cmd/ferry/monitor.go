@@ -528,5 +528,5 @@ func (pm *projectMonitorer) ComputeDrift(ctx context.Context, req reconcile.Drif
 	if out.Drift {
 		mr.alert(ctx, out)
 	}
-	return &reconcile.DriftResult{Drift: out.Drift, Summary: out.Summary, Files: files}, nil
+	return &reconcile.DriftResult{Drift: out.Drift, Summary: out.Summary, Files: files, Retrain: out.RetrainData}, nil
 }

@@ -131,7 +131,7 @@ func (p *ferryProject) engine(ctx context.Context, e *env, f *projectFlags) (*re
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	runner := local.New(local.Options{Root: p.root, FS: os.DirFS(p.root), LibraryPath: onnx.DefaultLibraryPath(e.getenv), Getenv: e.getenv, Log: log})
+	runner := local.New(local.Options{Root: p.root, FS: os.DirFS(p.root), LibraryPath: onnx.DefaultLibraryPath(e.getenv), Getenv: e.getenv, Log: log, Artifacts: store})
 	var rt reconcile.Runtime = reconcile.NoRuntime{}
 	switch {
 	case f.noRuntime:
@@ -188,6 +188,9 @@ func printApplied(w io.Writer, res *reconcile.ApplyResult, p *ferryProject) {
 	for _, s := range res.Drift {
 		fmt.Fprintln(w, s)
 	}
+	for _, win := range res.Windows {
+		fmt.Fprintf(w, "kept %d labelled rows of %s's window for retraining (%s)\n", win.Rows, win.Monitor, win.Artifact)
+	}
 	for _, s := range res.Skipped {
 		fmt.Fprintf(w, "skipped %s\n", s)
 	}
@@ -212,7 +215,10 @@ func newReconcileCmd(e *env) *cobra.Command {
 		Short: "Plan and apply until what exists matches the specs",
 		Long: `Reconcile is plan followed by apply without asking: it trains what is missing,
 evaluates and gates it, registers what the gate allows, starts and advances
-canaries from live metrics, and writes the records back to git.
+canaries from live metrics, computes the drift reports Monitors have due,
+and writes the records back to git. When a drifted window kept labelled rows
+for retraining (a Monitor's onDrift: retrain, or an Experiment's
+onPerformanceDrop), the same reconcile plans again and trains on them.
 
 With --watch it repeats every --interval until interrupted (SIGINT/SIGTERM);
 a failed pass is reported and the loop goes on.
@@ -224,7 +230,8 @@ Exit codes: 0 done (or nothing to do), 1 error, 2 a gate denied a candidate.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			pass := func() error {
+			var pass func(followUp bool) error
+			pass = func(followUp bool) error {
 				p, eng, plan, st, err := planProject(ctx, e, &f)
 				if err != nil {
 					return err
@@ -241,19 +248,27 @@ Exit codes: 0 done (or nothing to do), 1 error, 2 a gate denied a candidate.`,
 				if err != nil {
 					return err
 				}
+				if len(res.Windows) > 0 && !followUp {
+					// A drifted window kept labelled rows: retrain on them
+					// now rather than a pass later.
+					fmt.Fprintf(e.stderr, "%s drift kept %d labelled rows for retraining: planning again\n", time.Now().UTC().Format(time.RFC3339), res.Windows[0].Rows)
+					if err := pass(true); err != nil {
+						return err
+					}
+				}
 				if len(res.Denied) > 0 {
 					return errAction
 				}
 				return nil
 			}
 			if !watch {
-				return pass()
+				return pass(false)
 			}
 			if interval <= 0 {
 				return errors.New("--interval must be positive")
 			}
 			for {
-				if err := pass(); err != nil && !errors.Is(err, errAction) {
+				if err := pass(false); err != nil && !errors.Is(err, errAction) {
 					if ctx.Err() != nil {
 						return nil
 					}

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -37,7 +38,22 @@ type Options struct {
 	// Getenv passes PATH, HOME and the spec's env list to exec trainers.
 	Getenv func(string) string
 	Log    *slog.Logger
+	// Artifacts holds the drift windows' labelled rows that drift-triggered
+	// runs train on.
+	Artifacts Getter
 }
+
+// Getter reads an artifact by digest (store/artifact.Store does).
+type Getter interface {
+	Get(ctx context.Context, digest string) ([]byte, error)
+}
+
+// windowEvalFraction is the share of a drift window's labelled rows held out
+// for evaluation when the dataset's own split is not a fraction.
+const windowEvalFraction = 0.2
+
+// minWindowSplit is the fewest window rows that are split; fewer all train.
+const minWindowSplit = 10
 
 // Runner trains, evaluates and gates on this machine.
 type Runner struct {
@@ -69,9 +85,15 @@ func New(opts Options) *Runner {
 
 func (r *Runner) path(p string) string { return filepath.Join(r.opts.Root, filepath.FromSlash(p)) }
 
-// split reads and splits a dataset once.
-func (r *Runner) split(ds *spec.Dataset, digest string) (*split, error) {
+// split reads and splits a dataset once, and adds a drift window's labelled
+// rows when the run has one: a seeded share of them (the dataset's eval
+// fraction, else 20%) joins the eval rows, the rest the training rows. The
+// window rows are matched to the dataset's columns and types by name.
+func (r *Runner) split(ctx context.Context, ds *spec.Dataset, digest string, win *records.WindowData) (*split, error) {
 	key := ds.Metadata.Name + "@" + digest
+	if win != nil {
+		key += "+" + win.Artifact
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s := r.splits[key]; s != nil {
@@ -89,13 +111,54 @@ func (r *Runner) split(ds *spec.Dataset, digest string) (*split, error) {
 		return nil, fmt.Errorf("dataset %s: %w", ds.Metadata.Name, err)
 	}
 	s := &split{rows: f.Rows, train: tr, eval: ev}
+	if win != nil {
+		if err := r.addWindow(ctx, ds, win, s); err != nil {
+			return nil, err
+		}
+	}
 	r.splits[key] = s
 	return s, nil
 }
 
+func (r *Runner) addWindow(ctx context.Context, ds *spec.Dataset, win *records.WindowData, s *split) error {
+	what := fmt.Sprintf("window rows of monitor %s ending %s (%s)", win.Monitor, win.WindowEnd, win.Artifact)
+	if r.opts.Artifacts == nil {
+		return fmt.Errorf("%s: no artifact store to read them from", what)
+	}
+	b, err := r.opts.Artifacts.Get(ctx, win.Artifact)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	w, err := dataset.ReadCSV(bytes.NewReader(b), dataset.ReadOptions{Features: ds.Spec.Features})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if w.Col(ds.Spec.Target) == nil {
+		return fmt.Errorf("%s: no %q (target) column", what, ds.Spec.Target)
+	}
+	wtr, wev := w, (*dataset.Frame)(nil)
+	if w.Rows >= minWindowSplit {
+		frac := windowEvalFraction
+		if ds.Spec.Split.Column == "" && ds.Spec.Split.Eval.Fraction > 0 {
+			frac = ds.Spec.Split.Eval.Fraction
+		}
+		if wtr, wev, err = dataset.Split(w, spec.Split{Eval: spec.SplitPart{Fraction: frac}, Seed: ds.Spec.Split.Seed}); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if s.train, err = dataset.Append(s.train, wtr); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if s.eval, err = dataset.Append(s.eval, wev); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	s.rows += w.Rows
+	return nil
+}
+
 // Train runs a builtin trainer.
 func (r *Runner) Train(ctx context.Context, req reconcile.TrainRequest) (*reconcile.TrainResult, error) {
-	s, err := r.split(req.Dataset, req.DatasetDigest)
+	s, err := r.split(ctx, req.Dataset, req.DatasetDigest, req.Window)
 	if err != nil {
 		return nil, err
 	}
@@ -127,11 +190,11 @@ func (r *Runner) Evaluate(ctx context.Context, req reconcile.EvalRequest) (*eval
 		return nil, fmt.Errorf("load model %s: %w", req.Artifact, err)
 	}
 	defer m.Close()
-	digest := ""
-	if md := m.Metadata(); md != nil {
+	digest := req.DatasetDigest
+	if md := m.Metadata(); md != nil && digest == "" {
 		digest = md["datasetDigest"]
 	}
-	s, err := r.split(req.Dataset, digest)
+	s, err := r.split(ctx, req.Dataset, digest, req.Window)
 	if err != nil {
 		return nil, err
 	}

@@ -22,8 +22,11 @@ func (r *Runner) Profile(ctx context.Context, req reconcile.EvalRequest) ([]byte
 		return nil, fmt.Errorf("load model %s: %w", req.Artifact, err)
 	}
 	defer m.Close()
-	digest := m.Metadata()["datasetDigest"]
-	s, err := r.split(req.Dataset, digest)
+	digest := req.DatasetDigest
+	if digest == "" {
+		digest = m.Metadata()["datasetDigest"]
+	}
+	s, err := r.split(ctx, req.Dataset, digest, req.Window)
 	if err != nil {
 		return nil, err
 	}
