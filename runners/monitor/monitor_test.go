@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -127,4 +128,79 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// A drifted window keeps its labelled rows for retraining: joined by
+// request_id and row (batched requests share an id), with the reference's
+// features and the label under the target's name, and the record says so.
+func TestKeepsLabelledRowsOfADriftedWindow(t *testing.T) {
+	cur := frame(300, 1.5, 5)
+	// Two rows per request: ids repeat, the row column tells them apart.
+	ids, rows := cur.Col("request_id"), &dataset.Column{Name: "row", Type: dataset.Number, Floats: make([]float64, cur.Rows)}
+	ids.Levels = ids.Levels[:0]
+	for i := 0; i < cur.Rows; i++ {
+		if i%2 == 0 {
+			ids.Levels = append(ids.Levels, "req-"+strconv.Itoa(i/2))
+		}
+		ids.Codes[i], rows.Floats[i] = int32(i/2), float64(i%2)
+	}
+	cur.Columns = append(cur.Columns, rows)
+	// Labels for the first 100 requests' second rows only, and one for a
+	// request that is not in the window.
+	var b strings.Builder
+	b.WriteString("request_id,row,delayed\n")
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&b, "req-%d,1,%d\n", i, i%2)
+	}
+	b.WriteString("req-9999,0,1\n")
+	labels, err := dataset.ReadCSV(strings.NewReader(b.String()), dataset.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved []byte
+	req := Request{Monitor: mon(spec.OnDriftRetrain), Task: spec.TaskBinary, Profile: profile(t), Current: cur,
+		WindowEnd: time.Date(2001, 5, 1, 0, 0, 0, 0, time.UTC), Labels: labels, Target: "delayed", Deployment: "d", Version: 3,
+		SaveRows: func(csv []byte) (string, error) { saved = csv; return "sha256:feed", nil }}
+	res, err := Run(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Drift || res.Retrain == nil || res.Retrain.Rows != 100 || res.Retrain.Artifact != "sha256:feed" {
+		t.Fatalf("drift %v, retrain %+v", res.Drift, res.Retrain)
+	}
+	kept, err := dataset.ReadCSV(strings.NewReader(string(saved)), dataset.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(kept.Names(), ","); got != "x,c,delayed" || kept.Rows != 100 {
+		t.Fatalf("kept columns %s, %d rows", got, kept.Rows)
+	}
+	// Row k of the kept rows is the second row of request k.
+	for k := 0; k < kept.Rows; k++ {
+		if want := cur.Col("x").Floats[2*k+1]; kept.Col("x").Floats[k] != want || kept.Col("delayed").Floats[k] != float64(k%2) {
+			t.Fatalf("kept row %d: x %v delayed %v, want x %v delayed %d", k, kept.Col("x").Floats[k], kept.Col("delayed").Floats[k], want, k%2)
+		}
+	}
+	rec, err := UnmarshalRecord(res.Files["2001-05-01T00-00-00Z.json"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Version != 3 || rec.Deployment != "d" || !rec.Drift || rec.Retrain == nil || *rec.Retrain != *res.Retrain || rec.Report == nil || len(rec.Features) != 2 {
+		t.Fatalf("record %+v", rec)
+	}
+
+	// No labels joined: nothing is kept, and the report says why.
+	req.Labels, saved = nil, nil
+	res, err = Run(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Retrain != nil || saved != nil || !strings.Contains(strings.Join(res.Report.Notes, " "), "no new rows to retrain on") {
+		t.Fatalf("retrain %+v, notes %v", res.Retrain, res.Report.Notes)
+	}
+	// An undrifted window keeps nothing.
+	req.Current, req.Labels = frame(300, 0, 6), labels
+	if res, err = Run(req); err != nil || res.Retrain != nil || saved != nil {
+		t.Fatalf("no drift: retrain %+v, err %v", res.Retrain, err)
+	}
 }
