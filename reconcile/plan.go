@@ -188,18 +188,33 @@ func (d *differ) experiment(e *spec.Experiment) {
 	dsRef := records.DatasetRef{Name: dsName, Digest: state.Digest, Rows: state.Rows}
 	// A drifted window (or a performance drop) retrains on the dataset plus
 	// the window's labelled rows, once per window; it also stands in for a
-	// throttled new-data change.
-	if win, why := d.retrainSignal(ref, e, m); win != nil {
-		key := hashOf("window", inputs, win.Artifact)
-		if byKey[key] == nil {
-			run := &RunPlan{
-				ID: key[:12], Experiment: e.Metadata.Name, Model: m.Metadata.Name, Key: key,
-				InputsHash: inputs, SpecHash: sh, Trigger: why, Dataset: dsRef, Window: win, Code: code,
-				Against: against, GateParamsHash: gh,
+	// throttled new-data change. Once trained on, the window's rows stay in
+	// the data of the experiment's runs while its report is the newest, so a
+	// later change does not drop them.
+	trainedOn := func(artifact string) bool {
+		for _, r := range runs {
+			if r.Window != nil && r.Window.Artifact == artifact {
+				return true
 			}
-			d.runActions(ref, m, run, true, why)
-			return
 		}
+		return false
+	}
+	win, signal, fresh := d.retrainSignal(ref, e, m, trainedOn)
+	if win != nil && fresh {
+		key := hashOf("window", inputs, win.Artifact)
+		run := &RunPlan{
+			ID: key[:12], Experiment: e.Metadata.Name, Model: m.Metadata.Name, Key: key,
+			InputsHash: inputs, SpecHash: sh, Trigger: signal, Dataset: dsRef, Window: win, Code: code,
+			Against: against, GateParamsHash: gh,
+		}
+		d.runActions(ref, m, run, true, signal)
+		return
+	}
+	withWindow := func(key, trigger string) (string, string) {
+		if win == nil {
+			return key, trigger
+		}
+		return hashOf("window", key, win.Artifact), fmt.Sprintf("%s; with the %d labelled rows of monitor %s's window ending %s", trigger, win.Rows, win.Monitor, win.WindowEnd)
 	}
 	key, trigger := "", ""
 	if current == nil {
@@ -208,16 +223,17 @@ func (d *differ) experiment(e *spec.Experiment) {
 		if trigger == "" {
 			return // a throttled change, noted
 		}
+		key, trigger = withWindow(key, trigger)
 	} else if slot, due := d.scheduleDue(ref, e, latest); due {
-		key = hashOf("scheduled", inputs, slot.UTC().Format(time.RFC3339))
+		key, _ = withWindow(hashOf("scheduled", inputs, slot.UTC().Format(time.RFC3339)), "")
 		if byKey[key] == nil {
-			trigger = fmt.Sprintf("schedule %q: due at %s", e.Spec.Triggers.Schedule, slot.UTC().Format(time.RFC3339))
+			_, trigger = withWindow("", fmt.Sprintf("schedule %q: due at %s", e.Spec.Triggers.Schedule, slot.UTC().Format(time.RFC3339)))
 		}
 	}
 	if trigger != "" {
 		run := &RunPlan{
 			ID: key[:12], Experiment: e.Metadata.Name, Model: m.Metadata.Name, Key: key,
-			InputsHash: inputs, SpecHash: sh, Trigger: trigger, Dataset: dsRef, Code: code,
+			InputsHash: inputs, SpecHash: sh, Trigger: trigger, Dataset: dsRef, Window: win, Code: code,
 			Against: against, GateParamsHash: gh,
 		}
 		d.runActions(ref, m, run, true, trigger)
@@ -251,9 +267,10 @@ func (d *differ) experiment(e *spec.Experiment) {
 // data: the newest report of a Monitor its triggers.onDrift name drifted
 // (and the Monitor's onDrift says retrain), or the newest report of a Monitor
 // of its model measured a fall of its onPerformanceDrop metric beyond the
-// drop. The report must be about the version that serves now and must have
-// kept the window's labelled rows; otherwise a note says why nothing trains.
-func (d *differ) retrainSignal(ref Ref, e *spec.Experiment, m *spec.Model) (*records.WindowData, string) {
+// drop. The report must have kept the window's labelled rows and, unless a
+// run already trained on them (fresh is false then), be about the version
+// that serves now; otherwise a note says why nothing trains.
+func (d *differ) retrainSignal(ref Ref, e *spec.Experiment, m *spec.Model, trainedOn func(artifact string) bool) (win *records.WindowData, why string, fresh bool) {
 	t := e.Spec.Triggers
 	for _, name := range t.OnDrift {
 		mon := d.desired.Monitor(name)
@@ -266,8 +283,8 @@ func (d *differ) retrainSignal(ref Ref, e *spec.Experiment, m *spec.Model) (*rec
 			continue
 		}
 		what := fmt.Sprintf("monitor %s drifted in the window ending %s (%s)", name, rep.WindowEnd, rep.Summary)
-		if win := d.windowData(ref, mon, rep, what); win != nil {
-			return win, fmt.Sprintf("drift: %s; retraining on the dataset plus %d labelled rows of the window", what, win.Rows)
+		if win, fresh := d.windowData(ref, mon, rep, what, trainedOn); win != nil {
+			return win, fmt.Sprintf("drift: %s; retraining on the dataset plus %d labelled rows of the window", what, win.Rows), fresh
 		}
 	}
 	if pd := t.OnPerformanceDrop; pd != nil {
@@ -286,26 +303,29 @@ func (d *differ) retrainSignal(ref Ref, e *spec.Experiment, m *spec.Model) (*rec
 				continue
 			}
 			what := fmt.Sprintf("%s fell by %.4f (> onPerformanceDrop %g) on %d labelled rows of the window ending %s (monitor %s)", p.Metric, p.Drop, pd.Drop, p.Rows, rep.WindowEnd, mon.Metadata.Name)
-			if win := d.windowData(ref, mon, rep, what); win != nil {
-				return win, fmt.Sprintf("performance drop: %s; retraining on the dataset plus %d labelled rows of the window", what, win.Rows)
+			if win, fresh := d.windowData(ref, mon, rep, what, trainedOn); win != nil {
+				return win, fmt.Sprintf("performance drop: %s; retraining on the dataset plus %d labelled rows of the window", what, win.Rows), fresh
 			}
 		}
 	}
-	return nil, ""
+	return nil, "", false
 }
 
-// windowData returns the labelled rows a report kept, when the report is
-// about the version serving now.
-func (d *differ) windowData(ref Ref, mon *spec.Monitor, rep *DriftReport, what string) *records.WindowData {
-	if serving := records.Primary(d.serving(mon.Spec.Deployment)); rep.Version != 0 && serving != 0 && rep.Version != serving {
-		d.note(ref, "%s about v%d, but v%d serves now: waiting for a report on v%d", what, rep.Version, serving, serving)
-		return nil
-	}
+// windowData returns the labelled rows a report kept: fresh when no run
+// trained on them yet and the report is about the version serving now.
+func (d *differ) windowData(ref Ref, mon *spec.Monitor, rep *DriftReport, what string, trainedOn func(string) bool) (*records.WindowData, bool) {
 	if rep.Retrain == nil || rep.Retrain.Artifact == "" || rep.Retrain.Rows == 0 {
 		d.note(ref, "%s, but the report kept no labelled rows (no delayed labels joined the logged predictions): nothing new to retrain on, and the same data would reproduce the same model", what)
-		return nil
+		return nil, false
 	}
-	return rep.Retrain
+	if trainedOn(rep.Retrain.Artifact) {
+		return rep.Retrain, false
+	}
+	if serving := records.Primary(d.serving(mon.Spec.Deployment)); rep.Version != 0 && serving != 0 && rep.Version != serving {
+		d.note(ref, "%s about v%d, but v%d serves now: waiting for a report on v%d", what, rep.Version, serving, serving)
+		return nil, false
+	}
+	return rep.Retrain, true
 }
 
 // trainReason says why the experiment needs a run for new inputs, or returns
