@@ -96,6 +96,8 @@ type runState struct {
 	existing   *records.Run
 	train      *entry
 	report     *eval.Report
+	// production is the report the gate compared the candidate with.
+	production *eval.Report
 	evalSecs   float64
 	profile    string
 	gate       *records.GateRecord
@@ -379,7 +381,10 @@ func (a *applier) productionReport(ctx context.Context, st *runState) (*eval.Rep
 
 func (a *applier) decide(ctx context.Context, act *Action, st *runState) error {
 	if e, ok := a.j.get(act.Key); ok && e.Gate != nil {
-		st.gate = e.Gate
+		st.gate, st.production = e.Gate, e.Production
+		if st.production == nil {
+			st.production = a.production(st.model.Metadata.Name, st.plan.Against)
+		}
 		a.journaled = append(a.journaled, act.Key)
 		return nil
 	}
@@ -402,8 +407,12 @@ func (a *applier) decide(ctx context.Context, act *Action, st *runState) error {
 		return fmt.Errorf("gate %s run %s: %w", st.model.Metadata.Name, st.plan.ID, err)
 	}
 	g.Against, g.ParamsHash = st.plan.Against, st.plan.GateParamsHash
-	st.gate = g
-	if err := a.j.put(&entry{Key: act.Key, Kind: Gate, Plan: a.plan.ID, Gate: g}); err != nil {
+	st.gate, st.production = g, prod
+	e := &entry{Key: act.Key, Kind: Gate, Plan: a.plan.ID, Gate: g}
+	if st.plan.Window != nil {
+		e.Production = prod
+	}
+	if err := a.j.put(e); err != nil {
 		return err
 	}
 	a.journaled = append(a.journaled, act.Key)

@@ -41,6 +41,9 @@ type entry struct {
 	Profile string `json:"profile,omitempty"`
 	// Gate
 	Gate *records.GateRecord `json:"gate,omitempty"`
+	// Production is what the gate compared with when it was not the
+	// production version's recorded evaluation (a run on a drift window).
+	Production *eval.Report `json:"production,omitempty"`
 }
 
 func openJournal(root string) (*journal, error) {

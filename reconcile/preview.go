@@ -70,7 +70,7 @@ func Preview(ctx context.Context, plan *Plan, o ApplyOptions) ([]*Candidate, err
 		c := &Candidate{
 			Model: st.model.Metadata.Name, Experiment: st.experiment.Metadata.Name, Run: st.plan.ID,
 			Artifact: a.artifactOf(st), ProductionVersion: st.plan.Against, Metric: st.model.Spec.Metric,
-			Candidate: st.report, Production: a.production(st.model.Metadata.Name, st.plan.Against), Gate: st.gate,
+			Candidate: st.report, Production: st.production, Gate: st.gate,
 		}
 		c.Version = numbers[st] // 0: the gate denies it, nothing to number
 		out = append(out, c)

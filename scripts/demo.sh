@@ -6,11 +6,17 @@
 #   1. copy examples/flights into a scratch repository and push it to its origin
 #   2. ferry validate, ferry plan, ferry apply: train both experiments, evaluate,
 #      gate, register, roll out to the local runtime this script starts
-#   3. ferry replay real April traffic through the server
-#   4. ferry monitor: a drift report with plots
-#   5. change a spec, ferry plan shows the candidate against production with the
+#   3. ferry replay real April traffic through the server (its true labels
+#      "arrive later" as the delayed labels file)
+#   4. ferry monitor: a drift report with plots (April looks like the training
+#      data: no drift, and the model is as good on it)
+#   5. a shift: the deployment now also serves April's evening departures alone;
+#      ferry monitor finds the drift and keeps the window's labelled rows, and
+#      ferry plan/apply retrain on January plus those rows, gated against
+#      production scored on the same rows, into a canary
+#   6. change a spec, ferry plan shows the candidate against production with the
 #      gate verdict, ferry apply registers it and starts the canary
-#   6. where everything was written, and ferry registry history
+#   7. where everything was written, and ferry registry history
 #
 # Usage: scripts/demo.sh [FERRY_BINARY]. FERRY_DEMO_SHORT=1 replays less traffic
 # (the shortened run make test uses). FERRY_DEMO_DIR keeps the scratch folder there.
@@ -87,13 +93,32 @@ run "$ferry" apply --auto-approve
 git pull -q --ff-only origin main
 
 step "3. replay real April traffic through the server"
-run "$ferry" replay --data data/traffic-april.parquet --url "$url" --deployment delay-prod --limit "$replay_rows" --concurrency 4
+# --labels-out writes the true labels of the rows sent, keyed by request id and
+# row: the delayed labels the monitor's performance test joins.
+run "$ferry" replay --data data/traffic-april.parquet --url "$url" --deployment delay-prod --limit "$replay_rows" --concurrency 4 \
+  --id-prefix april --labels-out data/delayed-labels.csv --label delayed
 
 step "4. monitor: drift of April traffic against the training data"
 run "$ferry" monitor delay-drift
 git pull -q --ff-only origin main || true
 
-step "5. a spec change: more, smaller boosting steps"
+step "5. a shift: evening departures only, then retraining on them"
+# Real April flights again, but only those leaving at 18:00 or later: hour (and
+# with it the delay rate) moves away from the training data. Their labels
+# arrive as before.
+run "$ferry" replay --data data/traffic-april-evening.parquet --url "$url" --deployment delay-prod --limit "$replay_rows" --concurrency 4 \
+  --id-prefix evening --labels-out data/delayed-labels.csv --label delayed
+sleep 1 # a new window end: reports are named by the second their window ends
+run "$ferry" monitor delay-drift
+git pull -q --ff-only origin main || true
+# The report kept the window's labelled rows; delay-gbt lists the monitor in
+# triggers.onDrift, so the plan trains it on January plus those rows and gates
+# it against production scored on the same rows.
+run "$ferry" plan
+run "$ferry" apply --auto-approve
+git pull -q --ff-only origin main
+
+step "6. a spec change: more, smaller boosting steps"
 sed -i.bak 's/params: {trees: 100, depth: 6, learningRate: 0.1}/params: {trees: 150, depth: 6, learningRate: 0.08}/' experiments/delay-gbt.yaml && rm -f experiments/delay-gbt.yaml.bak
 git diff --stat >&2
 git commit -q -am "delay-gbt: more, smaller boosting steps"
@@ -104,7 +129,7 @@ run "$ferry" plan --evaluate
 run "$ferry" apply --auto-approve
 git pull -q --ff-only origin main
 
-step "6. where everything is"
+step "7. where everything is"
 echo "repository:        $work/repo (origin: $work/origin.git)" >&2
 echo "records:           $work/repo/records" >&2
 find records -type f | sort | sed 's/^/  /' >&2

@@ -23,13 +23,13 @@ import (
 func init() { register(newReplayCmd) }
 
 type replayFlags struct {
-	data, url, deployment     string
-	features                  []string
-	rate                      float64
-	limit, concurrency, batch int
-	wait                      time.Duration
-	asJSON                    bool
-	labelsOut, label          string
+	data, url, deployment      string
+	features                   []string
+	rate                       float64
+	limit, concurrency, batch  int
+	wait                       time.Duration
+	asJSON                     bool
+	labelsOut, label, idPrefix string
 }
 
 func newReplayCmd(e *env) *cobra.Command {
@@ -48,7 +48,8 @@ It reports requests, rows, throughput, latency p50/p95/p99 (client side, with
 the network), errors with their first messages, and how many requests each
 version answered (the X-Model-Version header). Each request carries
 X-Request-Id: replay-N, so sticky routing sends a row to the same version on
-every replay.
+every replay; --id-prefix replaces "replay", so that two replays logged in
+the same window keep their ids (and their labels) apart.
 
 With --labels-out, replay also writes the true labels of the rows it sent,
 keyed by request_id and row, as the delayed labels a Monitor's
@@ -81,6 +82,7 @@ says which), 1 the replay could not run (no server, no matching columns).`,
 	f.BoolVar(&fl.asJSON, "json", false, "machine-readable report on stdout")
 	f.StringVar(&fl.labelsOut, "labels-out", "", "write the sent rows' true labels (request_id,row,label CSV) to this file")
 	f.StringVar(&fl.label, "label", "", "column holding the true label, for --labels-out")
+	f.StringVar(&fl.idPrefix, "id-prefix", "replay", "request ids are PREFIX-N; give replays that must not share ids in the prediction log different prefixes")
 	for _, name := range []string{"data", "url", "deployment"} {
 		cmd.MarkFlagRequired(name)
 	}
@@ -101,7 +103,7 @@ func runReplay(ctx context.Context, e *env, fl replayFlags) error {
 	}
 	opts := serve.ReplayOptions{
 		URL: fl.url, Deployment: fl.deployment, Frame: frame, Features: fl.features,
-		Rate: fl.rate, Limit: fl.limit, Concurrency: fl.concurrency, Batch: fl.batch, Wait: fl.wait,
+		Rate: fl.rate, Limit: fl.limit, Concurrency: fl.concurrency, Batch: fl.batch, Wait: fl.wait, IDPrefix: fl.idPrefix,
 	}
 	var labels bytes.Buffer
 	if fl.labelsOut != "" {

@@ -47,6 +47,10 @@ type ReplayOptions struct {
 	// batch), so a Monitor's performance test can join them as delayed labels.
 	LabelColumn string
 	Labels      io.Writer
+	// IDPrefix starts every request id: <IDPrefix>-<request> (default
+	// "replay"). Replays that must not share ids in the prediction log (so
+	// their labels join only their own rows) use different prefixes.
+	IDPrefix string
 }
 
 // ReplayReport is what a replay measured.
@@ -88,6 +92,9 @@ func Replay(ctx context.Context, opts ReplayOptions) (*ReplayReport, error) {
 	if opts.Batch <= 0 {
 		opts.Batch = 1
 	}
+	if opts.IDPrefix == "" {
+		opts.IDPrefix = "replay"
+	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: opts.Concurrency}}
 	}
@@ -108,7 +115,7 @@ func Replay(ctx context.Context, opts ReplayOptions) (*ReplayReport, error) {
 	}
 	rows := len(keep)
 	if label != nil {
-		if err := writeLabels(opts.Labels, label, keep, opts.Batch); err != nil {
+		if err := writeLabels(opts.Labels, label, keep, opts.Batch, opts.IDPrefix); err != nil {
 			return nil, err
 		}
 	}
@@ -129,7 +136,7 @@ func Replay(ctx context.Context, opts ReplayOptions) (*ReplayReport, error) {
 			var errs []string
 			for i := range jobs {
 				t0 := time.Now()
-				code, version, msg := post(ctx, opts.Client, base+"/infer", bodies[i], i)
+				code, version, msg := post(ctx, opts.Client, base+"/infer", bodies[i], replayID(opts.IDPrefix, i))
 				lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
 				status[code]++
 				if version != "" {
@@ -203,13 +210,13 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // post sends one request and returns its status, the version that answered and
 // an error message ("" on 2xx).
-func post(ctx context.Context, c *http.Client, u string, body []byte, i int) (status, version, msg string) {
+func post(ctx context.Context, c *http.Client, u string, body []byte, id string) (status, version, msg string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return "error", "", err.Error()
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Request-Id", replayID(i))
+	req.Header.Set("X-Request-Id", id)
 	resp, err := c.Do(req)
 	if err != nil {
 		return "error", "", err.Error()
@@ -267,15 +274,15 @@ func fetchMeta(ctx context.Context, c *http.Client, base string) (*modelMeta, er
 
 // replayID is the request id of body i: its X-Request-Id header and the
 // body's "id", so the prediction log and the labels file key it the same.
-func replayID(i int) string { return "replay-" + strconv.Itoa(i) }
+func replayID(prefix string, i int) string { return prefix + "-" + strconv.Itoa(i) }
 
 // writeLabels writes the label of each kept row as request_id,row,label in
 // the order the bodies hold them: body i holds keep[i*batch:(i+1)*batch].
-func writeLabels(w io.Writer, label *dataset.Column, keep []int, batch int) error {
+func writeLabels(w io.Writer, label *dataset.Column, keep []int, batch int, prefix string) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"request_id", "row", label.Name})
 	for k, r := range keep {
-		cw.Write([]string{replayID(k / batch), strconv.Itoa(k % batch), label.Value(r)})
+		cw.Write([]string{replayID(prefix, k/batch), strconv.Itoa(k % batch), label.Value(r)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -345,7 +352,7 @@ func replayBodies(meta *modelMeta, opts ReplayOptions) (bodies [][]byte, keep []
 	for lo := 0; lo < len(keep); lo += opts.Batch {
 		batch := keep[lo:min(lo+opts.Batch, len(keep))]
 		b := []byte(`{"id":`)
-		b = appendString(b, replayID(len(bodies)))
+		b = appendString(b, replayID(opts.IDPrefix, len(bodies)))
 		b = append(b, `,"inputs":[`...)
 		for k, fd := range feeds {
 			if k > 0 {
