@@ -32,9 +32,11 @@ type Engine struct {
 	Gate      Gater
 	Runtime   Runtime
 	Monitorer Monitorer
-	Prober    DatasetProber
-	Clock     Clock
-	Log       *slog.Logger
+	// Predictions measures canaries' prediction PSI (maxPredictionPSI).
+	Predictions PredictionComparer
+	Prober      DatasetProber
+	Clock       Clock
+	Log         *slog.Logger
 	// TrainerVersion of the builtin trainers; Versions go into run records.
 	TrainerVersion string
 	Versions       map[string]string
@@ -115,7 +117,7 @@ func (e *Engine) Observe(ctx context.Context) (*State, error) {
 	obs, err := Observe(ctx, set, ObserveOptions{
 		Specs: fsys, Commit: commit, Records: recs, RecordsCommit: head.String(),
 		RecordsFS: rfs, RecordsDir: e.recordsDir(),
-		Prober: e.Prober, Runtime: e.Runtime, Clock: e.Clock, TrainerVersion: e.TrainerVersion,
+		Prober: e.Prober, Runtime: e.Runtime, Predictions: e.Predictions, Clock: e.Clock, TrainerVersion: e.TrainerVersion,
 	})
 	if err != nil {
 		return nil, err

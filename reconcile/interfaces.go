@@ -109,6 +109,22 @@ type DatasetProber interface {
 	Probe(ctx context.Context, ds *spec.Dataset, rows bool) (DatasetState, error)
 }
 
+// PredictionComparer measures how far a canary's predictions are from its
+// baseline's, as PSI over the baseline's quantile bins, on the traffic both
+// answered since Since (from the prediction log).
+type PredictionComparer interface {
+	PredictionPSI(ctx context.Context, req PredictionPSIRequest) (float64, error)
+}
+
+// PredictionPSIRequest is one canary of one deployment.
+type PredictionPSIRequest struct {
+	Deployment string
+	Task       spec.Task
+	Baseline   int
+	Canary     int
+	Since      time.Time
+}
+
 // Clock tells the time; tests pin it.
 type Clock interface {
 	Now() time.Time

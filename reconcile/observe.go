@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/ferryml/ferry/dataset"
 	"github.com/ferryml/ferry/reconcile/records"
@@ -32,7 +33,10 @@ type ObserveOptions struct {
 	RecordsDir string
 	Prober     DatasetProber
 	Runtime    StatusReader
-	Clock      Clock
+	// Predictions compares canaries' predictions with their baselines' for
+	// Deployments whose analysis sets maxPredictionPSI; nil: not observed.
+	Predictions PredictionComparer
+	Clock       Clock
 	// TrainerVersion is the builtin trainers' version.
 	TrainerVersion string
 }
@@ -138,7 +142,36 @@ func Observe(ctx context.Context, desired *spec.Set, o ObserveOptions) (*Observe
 			obs.Live[n] = live
 		}
 	}
+	observePredictionPSI(ctx, desired, o, obs)
 	return obs, nil
+}
+
+// observePredictionPSI measures each observed canary's prediction PSI when
+// its Deployment's analysis bounds it.
+func observePredictionPSI(ctx context.Context, desired *spec.Set, o ObserveOptions, obs *Observed) {
+	for _, dep := range desired.Deployments {
+		name := dep.Metadata.Name
+		rec, live := o.Records.Deployments[name], obs.Live[name]
+		if dep.Spec.Strategy.Analysis.MaxPredictionPSI == nil || rec == nil || rec.Canary == nil || live == nil || o.Predictions == nil {
+			continue
+		}
+		c := rec.Canary
+		v := live.version(c.Version)
+		since, err := time.Parse(time.RFC3339, c.StartedAt)
+		if v == nil || err != nil {
+			continue
+		}
+		m := desired.Model(dep.Spec.Model)
+		if m == nil {
+			continue
+		}
+		psi, err := o.Predictions.PredictionPSI(ctx, PredictionPSIRequest{Deployment: name, Task: m.Spec.Task, Baseline: c.Baseline, Canary: c.Version, Since: since})
+		if err != nil {
+			obs.Notes = append(obs.Notes, Note{Object: Ref{spec.KindDeployment, name}, Message: fmt.Sprintf("canary v%d: prediction PSI against v%d: %v", c.Version, c.Baseline, err)})
+			continue
+		}
+		v.PredictionPSI = &psi
+	}
 }
 
 // hashDir hashes every file under dir (paths and contents), so any change to

@@ -60,6 +60,10 @@ type LiveVersion struct {
 	Requests     int64   `json:"requests,omitempty"`
 	Errors       int64   `json:"errors,omitempty"`
 	LatencyP99Ms float64 `json:"latencyP99Ms,omitempty"`
+	// PredictionPSI is a canary's prediction PSI against its baseline's on
+	// the traffic since its step began, when a Deployment's analysis asks
+	// for maxPredictionPSI and the prediction log could tell.
+	PredictionPSI *float64 `json:"predictionPSI,omitempty"`
 }
 
 // Records returns the live versions as record entries.

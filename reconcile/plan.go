@@ -32,7 +32,9 @@ var ErrNoDesiredState = errors.New("no desired state (specs not loaded)")
 //   - Deployment: Rollout when the desired version (a number, or latest) is
 //     not what serves, or the runtime lost what the records say; canaries
 //     start at their first step and advance (or roll back) once an interval
-//     has passed and the analysis holds.
+//     has passed and the analysis holds (requests, error rate, p99 latency,
+//     and the prediction PSI against the baseline, observed from the
+//     prediction log).
 //   - Monitor: ComputeDrift when its deployment serves something and its
 //     schedule (none: every reconcile) has a tick after the window end of its
 //     newest report; the window ends at that tick.
@@ -581,6 +583,16 @@ func (d *differ) canary(dep *spec.Deployment, rec *records.Deployment, live *Liv
 	}
 	if an.MaxLatencyP99Ms != nil && stats.LatencyP99Ms > *an.MaxLatencyP99Ms {
 		bad = append(bad, fmt.Sprintf("p99 latency %.2fms > %gms", stats.LatencyP99Ms, *an.MaxLatencyP99Ms))
+	}
+	if bound := an.MaxPredictionPSI; bound != nil {
+		switch psi := stats.PredictionPSI; {
+		case psi == nil && len(bad) == 0:
+			// A bound that cannot be checked holds the canary where it is.
+			d.note(ref, "canary v%d at %d%%: its prediction PSI against v%d was not measured (no prediction log, or too few logged predictions): waiting", c.Version, c.Steps[c.Step], c.Baseline)
+			return
+		case psi != nil && *psi > *bound:
+			bad = append(bad, fmt.Sprintf("prediction PSI %.4f against v%d > %g", *psi, c.Baseline, *bound))
+		}
 	}
 	sample := dep.Spec.Logging.SampleRate()
 	writes := []string{fmt.Sprintf("runtime: deployment %s", name), d.rec(records.DeploymentPath(name))}

@@ -167,8 +167,9 @@ func (p *ferryProject) engine(ctx context.Context, e *env, f *projectFlags) (*re
 		Hook: hook,
 		Root: p.root, Rev: f.rev, Repo: p.repo, Publish: p.publish, RecordsDir: p.records,
 		Store: store, Trainer: runner, Evaluator: runner, Gate: runner, Runtime: rt,
-		Monitorer: &projectMonitorer{e: e, p: p},
-		Prober:    reconcile.FileProber{Root: p.root}, Clock: reconcile.SystemClock{}, Log: log,
+		Monitorer:   &projectMonitorer{e: e, p: p},
+		Predictions: &logPredictions{p: p, now: time.Now},
+		Prober:      reconcile.FileProber{Root: p.root}, Clock: reconcile.SystemClock{}, Log: log,
 		TrainerVersion: local.BuiltinTrainerVersion,
 		Versions:       map[string]string{"ferry": version.String(), "trainer": local.BuiltinTrainerVersion},
 	}, nil
