@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/ferryml/ferry/dataset"
@@ -29,22 +28,19 @@ const minCanaryPredictions = 200
 type logPredictions struct {
 	p   *ferryProject
 	now func() time.Time
-
-	once sync.Once
-	db   *store.DB
-	err  error
 }
 
 var _ reconcile.PredictionComparer = (*logPredictions)(nil)
 
 func (lp *logPredictions) PredictionPSI(ctx context.Context, req reconcile.PredictionPSIRequest) (float64, error) {
-	lp.once.Do(func() {
-		lp.db, lp.err = store.Open(ctx, lp.p.set.Project.Spec.Predictions, lp.p.root)
-	})
-	if lp.err != nil {
-		return 0, lp.err
+	// Opened per canary, which is rare, so that nothing is left open
+	// between reconcile passes.
+	db, err := store.Open(ctx, lp.p.set.Project.Spec.Predictions, lp.p.root)
+	if err != nil {
+		return 0, err
 	}
-	f, err := monitor.FromLog(ctx, lp.db, req.Deployment, req.Since, lp.now().Add(time.Second), req.Task)
+	defer db.Close()
+	f, err := monitor.FromLog(ctx, db, req.Deployment, req.Since, lp.now().Add(time.Second), req.Task)
 	if err != nil {
 		return 0, err
 	}
