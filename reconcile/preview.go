@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ferryml/ferry/eval"
 	"github.com/ferryml/ferry/reconcile/records"
@@ -24,6 +25,24 @@ type Candidate struct {
 	Candidate         *eval.Report        `json:"candidate"`
 	Production        *eval.Report        `json:"production"`
 	Gate              *records.GateRecord `json:"gate"`
+	// Window is the drift window's labelled rows the run trained on; its
+	// metrics and production's are then both on the dataset's eval rows plus
+	// the window's held-out rows.
+	Window *records.WindowData `json:"window,omitempty"`
+}
+
+// WindowNote says what a candidate trained on a drift window was measured
+// on, or "" for other candidates.
+func (c *Candidate) WindowNote() string {
+	w := c.Window
+	if w == nil {
+		return ""
+	}
+	s := fmt.Sprintf("trained on the dataset plus %d labelled rows of monitor %s's window ending %s; candidate", w.Rows, w.Monitor, w.WindowEnd)
+	if c.ProductionVersion > 0 {
+		s += fmt.Sprintf(" and production v%d", c.ProductionVersion)
+	}
+	return s + " scored on the dataset's eval rows plus the window's held-out rows"
 }
 
 // Verdict is "allow" or "deny".
@@ -70,7 +89,7 @@ func Preview(ctx context.Context, plan *Plan, o ApplyOptions) ([]*Candidate, err
 		c := &Candidate{
 			Model: st.model.Metadata.Name, Experiment: st.experiment.Metadata.Name, Run: st.plan.ID,
 			Artifact: a.artifactOf(st), ProductionVersion: st.plan.Against, Metric: st.model.Spec.Metric,
-			Candidate: st.report, Production: st.production, Gate: st.gate,
+			Candidate: st.report, Production: st.production, Gate: st.gate, Window: st.plan.Window,
 		}
 		c.Version = numbers[st] // 0: the gate denies it, nothing to number
 		out = append(out, c)

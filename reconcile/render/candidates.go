@@ -23,6 +23,9 @@ func CandidatesText(w io.Writer, cs []*reconcile.Candidate) error {
 			against = fmt.Sprintf("production v%d", c.ProductionVersion)
 		}
 		fmt.Fprintf(&b, "\nCandidate %s run %s (%s) against %s: gate %s\n", c.Model, short(c.Run), c.Experiment, against, strings.ToUpper(c.Verdict()))
+		if n := c.WindowNote(); n != "" {
+			fmt.Fprintf(&b, "  (%s)\n", n)
+		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  METRIC\tCANDIDATE\tPRODUCTION\tDELTA")
 		for _, r := range metricRows(c) {
@@ -58,6 +61,9 @@ func Comment(w io.Writer, p *reconcile.Plan, cs []*reconcile.Candidate) error {
 			against = fmt.Sprintf("against production v%d", c.ProductionVersion)
 		}
 		fmt.Fprintf(&b, "\n#### %s — `%s` run `%s` (%s), %s\n\n", verdict, c.Model, short(c.Run), c.Experiment, against)
+		if n := c.WindowNote(); n != "" {
+			fmt.Fprintf(&b, "_%s._\n\n", n)
+		}
 		b.WriteString("| metric | candidate | production | Δ |\n|---|---:|---:|---:|\n")
 		for _, r := range metricRows(c) {
 			name := r.name

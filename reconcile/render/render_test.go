@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferryml/ferry/eval"
 	"github.com/ferryml/ferry/reconcile"
+	"github.com/ferryml/ferry/reconcile/records"
 	"github.com/ferryml/ferry/reconcile/render"
 )
 
@@ -81,6 +83,31 @@ func TestTextSaysWhatWhyAndWrites(t *testing.T) {
 	for _, want := range []string{"Retire", "Deployment/delay-prod", "[destructive]", "why:    deployment spec was deleted", "records/deployments/delay-prod.yaml", "1 retire (1 destructive)"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q in\n%s", want, s)
+		}
+	}
+}
+
+// A candidate trained on a drift window says what it and production were
+// scored on, in the terminal and in the pull request comment; others do not.
+func TestCandidateOnAWindowSaysWhatItWasScoredOn(t *testing.T) {
+	allow := &records.GateRecord{Allow: true, Checks: []records.Check{}}
+	rep := &eval.Report{Metrics: eval.Metrics{"auc": 0.7}}
+	win := &records.WindowData{Monitor: "delay-drift", WindowEnd: "2026-11-23T06:00:00Z", Artifact: "sha256:ab", Rows: 420}
+	cs := []*reconcile.Candidate{
+		{Model: "delay", Experiment: "gbt", Run: "r2", ProductionVersion: 3, Metric: "auc", Candidate: rep, Production: rep, Gate: allow, Window: win},
+		{Model: "delay", Experiment: "lr", Run: "r3", ProductionVersion: 3, Metric: "auc", Candidate: rep, Production: rep, Gate: allow},
+	}
+	want := "trained on the dataset plus 420 labelled rows of monitor delay-drift's window ending 2026-11-23T06:00:00Z; candidate and production v3 scored on the dataset's eval rows plus the window's held-out rows"
+	var text, md bytes.Buffer
+	if err := render.CandidatesText(&text, cs); err != nil {
+		t.Fatal(err)
+	}
+	if err := render.Comment(&md, &reconcile.Plan{Actions: []reconcile.Action{}}, cs); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "comment": md.String()} {
+		if strings.Count(out, want) != 1 {
+			t.Errorf("%s: want the window note once:\n%s", name, out)
 		}
 	}
 }
