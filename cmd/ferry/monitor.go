@@ -291,7 +291,9 @@ func (mr *monitorRun) run(ctx context.Context, m *spec.Monitor, end time.Time) (
 	}
 	if pt := m.Spec.Performance; pt != nil {
 		lf := filepath.Join(mr.p.root, filepath.FromSlash(pt.Labels))
-		if _, err := os.Stat(lf); err == nil {
+		if spec.IsURL(pt.Labels) {
+			out.Notes = append(out.Notes, fmt.Sprintf("delayed labels at %s: reading labels from a URL is not supported yet; fetch them into the checkout", pt.Labels))
+		} else if _, err := os.Stat(lf); err == nil {
 			if req.Labels, err = dataset.ReadFile(lf, dataset.ReadOptions{}); err != nil {
 				return nil, nil, err
 			}
