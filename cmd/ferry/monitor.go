@@ -412,7 +412,13 @@ func (mr *monitorRun) alert(ctx context.Context, out *monitorOut) {
 	title := fmt.Sprintf("Drift in %s (monitor %s)", out.Deployment, out.Monitor)
 	body := fmt.Sprintf("ferry found drift in the window ending %s: %s.\n\nReport: %s\n", out.WindowEnd, out.Summary, strings.Join(out.Files, ", "))
 	if len(out.Retrain) > 0 {
-		body += fmt.Sprintf("\nExperiments to retrain (triggers.onDrift): %s\n", strings.Join(out.Retrain, ", "))
+		body += fmt.Sprintf("\nExperiments that retrain on it: %s", strings.Join(out.Retrain, ", "))
+		if d := out.RetrainData; d != nil {
+			body += fmt.Sprintf(", on their dataset plus the window's %d labelled rows (%s), at the next ferry plan/apply/reconcile", d.Rows, d.Artifact)
+		} else {
+			body += " — but the window has no labelled rows yet, so nothing new to train on"
+		}
+		body += ".\n"
 	}
 	repo, token := mr.p.set.Project.Spec.GitHub.Repository, mr.e.getenv("GITHUB_TOKEN")
 	if repo != "" && token != "" {
