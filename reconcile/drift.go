@@ -70,6 +70,9 @@ type DriftReport struct {
 	Summary     string              `json:"summary,omitempty"`
 	Performance *DriftPerformance   `json:"performance,omitempty"`
 	Retrain     *records.WindowData `json:"retrain,omitempty"`
+	// RetrainUnavailable says why the kept rows cannot be trained on (the
+	// artifact store does not have them); set by Observe, not recorded.
+	RetrainUnavailable string `json:"retrainUnavailable,omitempty"`
 }
 
 // DriftPerformance is a report's performance test: how far the metric fell

@@ -118,12 +118,24 @@ func (e *Engine) Observe(ctx context.Context) (*State, error) {
 		Specs: fsys, Commit: commit, Records: recs, RecordsCommit: head.String(),
 		RecordsFS: rfs, RecordsDir: e.recordsDir(),
 		Prober: e.Prober, Runtime: e.Runtime, Predictions: e.Predictions, Clock: e.Clock, TrainerVersion: e.TrainerVersion,
+		Artifacts: e.artifacts(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	obs.Notes = append(notes, obs.Notes...)
 	return &State{Desired: set, Observed: obs}, nil
+}
+
+// artifacts is the store Observe checks kept rows in; nil without one (a nil
+// *artifact.Store must not become a non-nil interface).
+func (e *Engine) artifacts() interface {
+	Has(ctx context.Context, digest string) (bool, error)
+} {
+	if e.Store == nil {
+		return nil
+	}
+	return e.Store
 }
 
 func (e *Engine) recordsDir() string {

@@ -33,6 +33,11 @@ type ObserveOptions struct {
 	RecordsDir string
 	Prober     DatasetProber
 	Runtime    StatusReader
+	// Artifacts tells whether the labelled rows drift reports kept are
+	// still there; nil: not checked.
+	Artifacts interface {
+		Has(ctx context.Context, digest string) (bool, error)
+	}
 	// Predictions compares canaries' predictions with their baselines' for
 	// Deployments whose analysis sets maxPredictionPSI; nil: not observed.
 	Predictions PredictionComparer
@@ -111,6 +116,17 @@ func Observe(ctx context.Context, desired *spec.Set, o ObserveOptions) (*Observe
 			return nil, err
 		}
 		obs.Drift, obs.DriftReports = ends, reports
+		if o.Artifacts != nil {
+			for _, r := range reports {
+				if w := r.Retrain; w != nil && w.Artifact != "" {
+					if has, err := o.Artifacts.Has(ctx, w.Artifact); err != nil {
+						r.RetrainUnavailable = fmt.Sprintf("the artifact store cannot tell whether it holds them: %v", err)
+					} else if !has {
+						r.RetrainUnavailable = "the artifact store does not hold them (kept in a file:// store on another machine? use a shared store: s3://, gs://)"
+					}
+				}
+			}
+		}
 	}
 	// The runtime, for every deployment in the specs or the records.
 	names := map[string]bool{}

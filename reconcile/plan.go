@@ -316,6 +316,10 @@ func (d *differ) retrainSignal(ref Ref, e *spec.Experiment, m *spec.Model, train
 // windowData returns the labelled rows a report kept: fresh when no run
 // trained on them yet and the report is about the version serving now.
 func (d *differ) windowData(ref Ref, mon *spec.Monitor, rep *DriftReport, what string, trainedOn func(string) bool) (*records.WindowData, bool) {
+	if why := rep.RetrainUnavailable; why != "" && rep.Retrain != nil {
+		d.note(ref, "%s and kept %d labelled rows (%s), but %s: not retraining on them", what, rep.Retrain.Rows, rep.Retrain.Artifact, why)
+		return nil, false
+	}
 	if rep.Retrain == nil || rep.Retrain.Artifact == "" || rep.Retrain.Rows == 0 {
 		d.note(ref, "%s, but the report kept no labelled rows (no delayed labels joined the logged predictions): nothing new to retrain on, and the same data would reproduce the same model", what)
 		return nil, false

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -228,5 +229,32 @@ func TestObserveDrift(t *testing.T) {
 	// but cannot trigger anything.
 	if c := reports["c"]; c == nil || c.Drift || !strings.Contains(c.Summary, "unreadable report") {
 		t.Fatalf("report c: %+v", c)
+	}
+}
+
+type hasArtifacts map[string]bool
+
+func (h hasArtifacts) Has(_ context.Context, d string) (bool, error) { return h[d], nil }
+
+// Observe checks that the rows a drifted window kept are still in the
+// artifact store; rows that are gone cannot be trained on, and say why.
+func TestObserveChecksKeptRows(t *testing.T) {
+	report := func(digest string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte(`{"drift": true, "retrain": {"monitor": "m", "artifact": "` + digest + `", "rows": 3}}`)}
+	}
+	fsys := fstest.MapFS{
+		"records/drift/a/2026-02-23T06-00-00Z.json": report("sha256:gone"),
+		"records/drift/b/2026-02-23T06-00-00Z.json": report("sha256:here"),
+	}
+	set := &spec.Set{Monitors: []*spec.Monitor{{Metadata: spec.Metadata{Name: "a"}}, {Metadata: spec.Metadata{Name: "b"}}}}
+	obs, err := Observe(context.Background(), set, ObserveOptions{RecordsFS: fsys, Artifacts: hasArtifacts{"sha256:here": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := obs.DriftReports["a"]; a == nil || !strings.Contains(a.RetrainUnavailable, "does not hold them") {
+		t.Errorf("a: %+v", a)
+	}
+	if b := obs.DriftReports["b"]; b == nil || b.RetrainUnavailable != "" || b.Retrain == nil {
+		t.Errorf("b: %+v", b)
 	}
 }
