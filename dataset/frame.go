@@ -43,6 +43,23 @@ type Column struct {
 	Time bool
 }
 
+// CategoryOf returns a Category column of the given values, dictionary
+// encoded in the order values first appear. It has no nulls.
+func CategoryOf(name string, values []string) *Column {
+	c := &Column{Name: name, Type: Category, Codes: make([]int32, len(values))}
+	index := map[string]int32{}
+	for i, v := range values {
+		k, ok := index[v]
+		if !ok {
+			k = int32(len(c.Levels))
+			index[v] = k
+			c.Levels = append(c.Levels, v)
+		}
+		c.Codes[i] = k
+	}
+	return c
+}
+
 // Len is the number of rows in the column.
 func (c *Column) Len() int {
 	if c.Type == Category {

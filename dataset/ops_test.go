@@ -283,3 +283,18 @@ func TestWriteJSONLValues(t *testing.T) {
 		}
 	}
 }
+
+func TestCategoryOf(t *testing.T) {
+	c := dataset.CategoryOf("label", []string{"b", "a", "b", ""})
+	if c.Type != dataset.Category || c.Null != nil || len(c.Codes) != 4 {
+		t.Fatalf("column %+v", c)
+	}
+	for i, want := range []string{"b", "a", "b", ""} {
+		if got := c.Value(i); got != want {
+			t.Errorf("row %d: %q, want %q", i, got, want)
+		}
+	}
+	if strings.Join(c.Levels, ",") != "b,a," {
+		t.Errorf("levels %q: want first-seen order", c.Levels)
+	}
+}

@@ -202,16 +202,6 @@ func (d *differ) experiment(e *spec.Experiment) {
 		return false
 	}
 	win, signal, fresh := d.retrainSignal(ref, e, m, trainedOn)
-	if win != nil && fresh {
-		key := hashOf("window", inputs, win.Artifact)
-		run := &RunPlan{
-			ID: key[:12], Experiment: e.Metadata.Name, Model: m.Metadata.Name, Key: key,
-			InputsHash: inputs, SpecHash: sh, Trigger: signal, Dataset: dsRef, Window: win, Code: code,
-			Against: against, GateParamsHash: gh,
-		}
-		d.runActions(ref, m, run, true, signal)
-		return
-	}
 	withWindow := func(key, trigger string) (string, string) {
 		if win == nil {
 			return key, trigger
@@ -219,17 +209,23 @@ func (d *differ) experiment(e *spec.Experiment) {
 		return hashOf("window", key, win.Artifact), fmt.Sprintf("%s; with the %d labelled rows of monitor %s's window ending %s", trigger, win.Rows, win.Monitor, win.WindowEnd)
 	}
 	key, trigger := "", ""
-	if current == nil {
+	switch {
+	case win != nil && fresh:
+		key, _ = withWindow(inputs, "")
+		trigger = signal
+	case current == nil:
 		key = inputs
 		trigger = d.trainReason(ref, e, latest, sh, state, code, trainerVersion)
 		if trigger == "" {
 			return // a throttled change, noted
 		}
 		key, trigger = withWindow(key, trigger)
-	} else if slot, due := d.scheduleDue(ref, e, latest); due {
-		key, _ = withWindow(hashOf("scheduled", inputs, slot.UTC().Format(time.RFC3339)), "")
-		if byKey[key] == nil {
-			_, trigger = withWindow("", fmt.Sprintf("schedule %q: due at %s", e.Spec.Triggers.Schedule, slot.UTC().Format(time.RFC3339)))
+	default:
+		if slot, due := d.scheduleDue(ref, e, latest); due {
+			key, _ = withWindow(hashOf("scheduled", inputs, slot.UTC().Format(time.RFC3339)), "")
+			if byKey[key] == nil {
+				_, trigger = withWindow("", fmt.Sprintf("schedule %q: due at %s", e.Spec.Triggers.Schedule, slot.UTC().Format(time.RFC3339)))
+			}
 		}
 	}
 	if trigger != "" {

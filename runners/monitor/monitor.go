@@ -62,18 +62,7 @@ func predictionOf(p *onnx.Prediction, task spec.Task, rows int) (*dataset.Column
 	case task == spec.TaskRegression && len(p.Value) == rows:
 		return &dataset.Column{Name: PredictionColumn, Type: dataset.Number, Floats: p.Value}, nil
 	case len(p.Label) == rows:
-		c := &dataset.Column{Name: PredictionColumn, Type: dataset.Category, Codes: make([]int32, rows)}
-		index := map[string]int32{}
-		for i, l := range p.Label {
-			k, ok := index[l]
-			if !ok {
-				k = int32(len(c.Levels))
-				index[l] = k
-				c.Levels = append(c.Levels, l)
-			}
-			c.Codes[i] = k
-		}
-		return c, nil
+		return dataset.CategoryOf(PredictionColumn, p.Label), nil
 	}
 	return nil, fmt.Errorf("the model gave no output usable as a %s prediction", task)
 }
@@ -461,19 +450,11 @@ func keepRows(req Request, res *Result) error {
 		return err
 	}
 	out := fr.Take(rows)
-	lc := &dataset.Column{Name: target, Type: dataset.Category, Codes: make([]int32, len(from))}
-	levels := map[string]int32{}
+	values := make([]string, len(from))
 	for k, i := range from {
-		v := label.Value(i)
-		code, ok := levels[v]
-		if !ok {
-			code = int32(len(lc.Levels))
-			levels[v] = code
-			lc.Levels = append(lc.Levels, v)
-		}
-		lc.Codes[k] = code
+		values[k] = label.Value(i)
 	}
-	out.Columns = append(out.Columns, lc)
+	out.Columns = append(out.Columns, dataset.CategoryOf(target, values))
 	var buf bytes.Buffer
 	if err := dataset.WriteCSV(&buf, out); err != nil {
 		return err
