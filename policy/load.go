@@ -109,6 +109,25 @@ func readSources(fsys fs.FS, paths []string, withTests bool) ([]source, error) {
 	return out, nil
 }
 
+// PoliciesDigest is the sha256 of the user policies paths name in fsys, as
+// a gate loads them (*_test.rego left out): their paths and contents. A gate
+// decision depends on them besides its input and the embedded default
+// policy, so a plan re-gates when it changes. No paths: "".
+func PoliciesDigest(fsys fs.FS, paths []string) (string, error) {
+	if len(paths) == 0 {
+		return "", nil
+	}
+	srcs, err := readSources(fsys, paths, false)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, s := range srcs {
+		fmt.Fprintf(h, "%s\x00%s\n", s.Path, s.Digest)
+	}
+	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
+}
+
 // osFS reads operating-system paths as they are written, relative ones against
 // the working directory, so errors name files the way the user did.
 type osFS struct{}

@@ -56,6 +56,9 @@ func ObservedHash(o *Observed) string {
 		// Traffic counters move all the time; what serves is what matters.
 		live[name] = l.Records()
 	}
+	if len(c.Policies) > 0 {
+		return hashOf("observed", c.Commit, c.RecordsCommit, c.TrainerVersion, c.Records, live, c.Datasets, c.Code, c.Drift, c.DriftReports, c.Policies)
+	}
 	if len(c.DriftReports) > 0 {
 		return hashOf("observed", c.Commit, c.RecordsCommit, c.TrainerVersion, c.Records, live, c.Datasets, c.Code, c.Drift, c.DriftReports)
 	}

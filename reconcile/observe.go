@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/dataset"
+	"github.com/ferryml/ferry/policy"
 	"github.com/ferryml/ferry/reconcile/records"
 	"github.com/ferryml/ferry/spec"
 )
@@ -90,6 +91,22 @@ func Observe(ctx context.Context, desired *spec.Set, o ObserveOptions) (*Observe
 				obs.Code[dir] = h
 			}
 		}
+	}
+	// Gate policy files, per Model that names some.
+	for _, m := range desired.Models {
+		if len(m.Spec.Gate.Policies) == 0 || o.Specs == nil {
+			continue
+		}
+		d, err := policy.PoliciesDigest(o.Specs, m.Spec.Gate.Policies)
+		if err != nil {
+			// The gate itself will fail closed on them; the plan goes on.
+			obs.Notes = append(obs.Notes, Note{Object: Ref{spec.KindModel, m.Metadata.Name}, Message: fmt.Sprintf("gate policies: %v", err)})
+			continue
+		}
+		if obs.Policies == nil {
+			obs.Policies = map[string]string{}
+		}
+		obs.Policies[m.Metadata.Name] = d
 	}
 	for _, ds := range desired.Datasets {
 		name := ds.Metadata.Name

@@ -26,6 +26,9 @@ type Observed struct {
 	Datasets map[string]DatasetState `json:"datasets"`
 	// Code maps an exec trainer's folder to its git tree hash.
 	Code map[string]string `json:"code,omitempty"`
+	// Policies is the digest of each Model's gate policy files (empty for a
+	// Model without any): a change re-gates its unregistered runs.
+	Policies map[string]string `json:"policies,omitempty"`
 	// Drift is the window end of each Monitor's newest drift report; a
 	// Monitor without one is missing.
 	Drift map[string]time.Time `json:"drift,omitempty"`

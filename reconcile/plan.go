@@ -187,6 +187,9 @@ func (d *differ) experiment(e *spec.Experiment) {
 	}
 	against := d.production(m.Metadata.Name)
 	gh := gateParamsHash(m)
+	if pd := d.obs.Policies[m.Metadata.Name]; pd != "" {
+		gh = hashOf("gate+policies", gh, pd)
+	}
 	dsRef := records.DatasetRef{Name: dsName, Digest: state.Digest, Rows: state.Rows}
 	// A drifted window (or a performance drop) retrains on the dataset plus
 	// the window's labelled rows, once per window; it also stands in for a
@@ -247,7 +250,7 @@ func (d *differ) experiment(e *spec.Experiment) {
 	case g == nil:
 		why = "run was never gated"
 	case g.ParamsHash != gh:
-		why = "the model's gate changed since the run was gated"
+		why = "the model's gate (its spec or its policy files) changed since the run was gated"
 	default:
 		// A verdict stands until the run's inputs or the gate change; a new
 		// production version alone does not re-open it.

@@ -258,3 +258,23 @@ func TestObserveChecksKeptRows(t *testing.T) {
 		t.Errorf("b: %+v", b)
 	}
 }
+
+// Observe digests each Model's gate policy files from the spec tree; a path
+// it cannot read is a note, not an error.
+func TestObservePolicies(t *testing.T) {
+	specs := fstest.MapFS{"policies/a.rego": {Data: []byte("package ferry.gate\n")}}
+	model := func(name string, paths ...string) *spec.Model {
+		return &spec.Model{Metadata: spec.Metadata{Name: name}, Spec: spec.ModelSpec{Gate: spec.Gate{Policies: paths}}}
+	}
+	set := &spec.Set{Models: []*spec.Model{model("a", "policies"), model("b"), model("c", "gone")}}
+	obs, err := Observe(context.Background(), set, ObserveOptions{Specs: specs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(obs.Policies["a"], "sha256:") || obs.Policies["b"] != "" || obs.Policies["c"] != "" {
+		t.Fatalf("policies %v", obs.Policies)
+	}
+	if len(obs.Notes) != 1 || !strings.Contains(obs.Notes[0].Message, "gone") {
+		t.Fatalf("notes %+v", obs.Notes)
+	}
+}
