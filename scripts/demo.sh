@@ -117,6 +117,8 @@ git pull -q --ff-only origin main || true
 run "$ferry" plan
 run "$ferry" apply --auto-approve
 git pull -q --ff-only origin main
+"$ferry" runs list delay-gbt | grep -q 'drift: monitor delay-drift drifted' \
+  || { echo "demo: the drifted window did not retrain delay-gbt" >&2; exit 1; }
 
 step "6. a spec change: more, smaller boosting steps"
 sed -i.bak 's/params: {trees: 100, depth: 6, learningRate: 0.1}/params: {trees: 150, depth: 6, learningRate: 0.08}/' experiments/delay-gbt.yaml && rm -f experiments/delay-gbt.yaml.bak

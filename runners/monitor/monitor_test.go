@@ -204,3 +204,40 @@ func TestKeepsLabelledRowsOfADriftedWindow(t *testing.T) {
 		t.Fatalf("no drift: retrain %+v, err %v", res.Retrain, err)
 	}
 }
+
+// No feature drifted, but the metric fell on the labelled rows: the rows are
+// kept all the same, for an Experiment whose onPerformanceDrop asks for less
+// than the Monitor's maxDrop.
+func TestKeepsLabelledRowsWhenOnlyTheMetricFell(t *testing.T) {
+	cur := frame(600, 0, 7)
+	pred := cur.Col(PredictionColumn).Floats
+	var b strings.Builder
+	b.WriteString("request_id,delayed\n")
+	for i := 0; i < 600; i++ {
+		// Inverted for a third of the rows: the AUC falls, a little.
+		y := pred[i] > 0.6
+		if i%3 == 0 {
+			y = !y
+		}
+		fmt.Fprintf(&b, "req-%d,%t\n", i, y)
+	}
+	labels, err := dataset.ReadCSV(strings.NewReader(b.String()), dataset.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mon(spec.OnDriftReport)
+	m.Spec.Performance = &spec.PerformanceTest{Labels: "labels.csv", Metric: "auc", MaxDrop: 0.9}
+	var saved []byte
+	res, err := Run(Request{Monitor: m, Task: spec.TaskBinary, Profile: profile(t), Current: cur, WindowEnd: time.Unix(0, 0),
+		Labels: labels, Target: "delayed", Baseline: map[string]float64{"auc": 0.95},
+		SaveRows: func(csv []byte) (string, error) { saved = csv; return "sha256:cafe", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Drift || res.Performance == nil || res.Performance.Drop <= 0 {
+		t.Fatalf("drift %v, performance %+v: want no drift and a drop within maxDrop", res.Drift, res.Performance)
+	}
+	if res.Retrain == nil || res.Retrain.Rows != 600 || !strings.HasPrefix(string(saved), "x,c,delayed\n") {
+		t.Fatalf("retrain %+v, saved %.40q", res.Retrain, saved)
+	}
+}
