@@ -30,13 +30,25 @@ func (r *Runner) Profile(ctx context.Context, req reconcile.EvalRequest) ([]byte
 	if err != nil {
 		return nil, err
 	}
+	// Profile what the model reads, as the prediction log will hold it: the
+	// dataset's features that are model inputs by name (an exec trainer's
+	// model may read fewer; without named inputs, all of them), or, with
+	// types inferred, the model's inputs.
+	reads := map[string]bool{}
+	for _, in := range m.Inputs() {
+		if s.train.Col(in.Name) != nil {
+			reads[in.Name] = true
+		}
+	}
 	var features []string
 	for _, f := range req.Dataset.Spec.Features {
-		features = append(features, f.Name)
+		if reads[f.Name] || len(reads) == 0 {
+			features = append(features, f.Name)
+		}
 	}
-	if len(features) == 0 { // types inferred: profile what the model reads
+	if len(req.Dataset.Spec.Features) == 0 {
 		for _, in := range m.Inputs() {
-			if s.train.Col(in.Name) != nil {
+			if reads[in.Name] {
 				features = append(features, in.Name)
 			}
 		}

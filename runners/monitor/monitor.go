@@ -445,7 +445,20 @@ func keepRows(req Request, res *Result) error {
 		res.Report.Notes = append(res.Report.Notes, "no logged prediction of the window has a label yet: there are no new rows to retrain on")
 		return nil
 	}
-	fr, err := req.Current.Select(features...)
+	// The features the window has; one it lacks (a model that does not read
+	// it) is left out, and is null in those rows when they are trained on.
+	var have, missing []string
+	for _, f := range features {
+		if req.Current.Col(f) != nil {
+			have = append(have, f)
+		} else {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		res.Report.Notes = append(res.Report.Notes, fmt.Sprintf("the rows kept for retraining have no %s (not in the window)", strings.Join(missing, ", ")))
+	}
+	fr, err := req.Current.Select(have...)
 	if err != nil {
 		return err
 	}

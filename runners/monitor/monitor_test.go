@@ -241,3 +241,22 @@ func TestKeepsLabelledRowsWhenOnlyTheMetricFell(t *testing.T) {
 		t.Fatalf("retrain %+v, saved %.40q", res.Retrain, saved)
 	}
 }
+
+// A reference feature the window lacks (the model does not read it) does not
+// stop the report or the kept rows; it is named.
+func TestKeptRowsWithoutAFeature(t *testing.T) {
+	cur := frame(300, 1.5, 8)
+	cur.Columns = cur.Columns[1:] // no x
+	cur.Columns = append(cur.Columns, &dataset.Column{Name: "delayed", Type: dataset.Number, Floats: make([]float64, cur.Rows)})
+	var saved []byte
+	res, err := Run(Request{Monitor: mon(spec.OnDriftRetrain), Task: spec.TaskBinary, Profile: profile(t), Current: cur,
+		WindowEnd: time.Unix(0, 0), Target: "delayed",
+		SaveRows: func(csv []byte) (string, error) { saved = csv; return "sha256:beef", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(res.Summary)
+	if res.Retrain == nil || !strings.HasPrefix(string(saved), "c,delayed\n") || !strings.Contains(strings.Join(res.Report.Notes, " "), "have no x") {
+		t.Fatalf("retrain %+v, saved %.30q, notes %v", res.Retrain, saved, res.Report.Notes)
+	}
+}
