@@ -61,7 +61,7 @@ window of traffic the Monitor's deployment logged in the prediction log — the
 it with the reference profile of the version that serves: every feature with
 its test (PSI by default; per-feature overrides), the model's output
 (prediction drift) and, when 'performance.labels' names a file of delayed
-labels (request_id and label columns), the metric on the labelled rows against
+labels (request_id, optional row, and the label), the metric on the labelled rows against
 the one measured at registration.
 
 The report is written under records/drift/<monitor>/<window-end>.json and .md,
