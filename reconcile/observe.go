@@ -16,6 +16,7 @@ import (
 	"github.com/ferryml/ferry/policy"
 	"github.com/ferryml/ferry/reconcile/records"
 	"github.com/ferryml/ferry/spec"
+	"github.com/ferryml/ferry/store/artifact"
 )
 
 // ObserveOptions say where to look.
@@ -238,7 +239,26 @@ func hashDir(fsys fs.FS, dir string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
-// FileProber observes datasets stored as files under Root.
+// DatasetFile returns the local file holding a dataset's source, and its
+// digest: the file under root for a repository path, or, for a blob or
+// http(s) URL, the copy in root/.ferry/cache/datasets, fetched again only when
+// the object's version (ETag, else size and time) changed.
+func DatasetFile(ctx context.Context, root string, ds *spec.Dataset) (path, digest string, err error) {
+	src := ds.Spec.Source
+	if spec.IsURL(src) {
+		f := &artifact.Fetcher{Root: root, Dir: filepath.Join(root, ".ferry", "cache", "datasets")}
+		got, err := f.Fetch(ctx, src)
+		if err != nil {
+			return "", "", fmt.Errorf("dataset %s: %w", ds.Metadata.Name, err)
+		}
+		return got.Path, got.Digest, nil
+	}
+	path = filepath.Join(root, filepath.FromSlash(src))
+	digest, err = dataset.Digest(path)
+	return path, digest, err
+}
+
+// FileProber observes datasets stored as files under Root, or at URLs.
 type FileProber struct {
 	Root string
 }
@@ -247,11 +267,7 @@ var _ DatasetProber = FileProber{}
 
 func (p FileProber) Probe(ctx context.Context, ds *spec.Dataset, rows bool) (DatasetState, error) {
 	src := ds.Spec.Source
-	if spec.IsURL(src) {
-		return DatasetState{Rows: -1}, fmt.Errorf("dataset %s: observing blob URL sources (%s) is not supported yet", ds.Metadata.Name, src)
-	}
-	full := filepath.Join(p.Root, filepath.FromSlash(src))
-	digest, err := dataset.Digest(full)
+	full, digest, err := DatasetFile(ctx, p.Root, ds)
 	if err != nil {
 		return DatasetState{Rows: -1}, err
 	}

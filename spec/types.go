@@ -113,7 +113,8 @@ const (
 )
 
 type DatasetSpec struct {
-	// Source is a path relative to the repository root, or a blob URL.
+	// Source is a path relative to the repository root, or a URL: s3://, gs://,
+	// file:// or http(s)://, fetched into .ferry/cache/datasets.
 	Source string `yaml:"source" json:"source"`
 	// Format defaults from Source's extension.
 	Format Format `yaml:"format,omitempty" json:"format,omitempty"`

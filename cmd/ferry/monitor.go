@@ -333,8 +333,7 @@ func (mr *monitorRun) profile(ctx context.Context, model *spec.Model, mv *record
 	if ds == nil {
 		return nil, "", fmt.Errorf("%s v%d has no reference profile and its dataset %q has no spec to compute one from", mv.Model, mv.Version, mv.Lineage.Dataset.Name)
 	}
-	src := filepath.Join(mr.p.root, filepath.FromSlash(ds.Spec.Source))
-	digest, err := dataset.Digest(src)
+	src, digest, err := reconcile.DatasetFile(ctx, mr.p.root, ds)
 	if err != nil {
 		return nil, "", err
 	}

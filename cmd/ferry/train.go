@@ -17,6 +17,7 @@ import (
 
 	"github.com/ferryml/ferry/dataset"
 	"github.com/ferryml/ferry/eval"
+	"github.com/ferryml/ferry/reconcile"
 	"github.com/ferryml/ferry/reconcile/local"
 	"github.com/ferryml/ferry/runners/exec"
 	"github.com/ferryml/ferry/runners/onnx"
@@ -184,11 +185,7 @@ func runTrain(ctx context.Context, e *env, log *slog.Logger, a trainArgs) (*trai
 	}
 
 	// Data: digest (pinned or not), read, check, split.
-	if spec.IsURL(ds.Spec.Source) {
-		return nil, fmt.Errorf("dataset %s: reading blob URL sources is not supported yet", ds.Metadata.Name)
-	}
-	src := filepath.Join(root, filepath.FromSlash(ds.Spec.Source))
-	digest, err := dataset.Digest(src)
+	src, digest, err := reconcile.DatasetFile(ctx, root, ds)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", ds.Metadata.Name, err)
 	}

@@ -99,10 +99,20 @@ func (r *Runner) split(ctx context.Context, ds *spec.Dataset, digest string, win
 	if s := r.splits[key]; s != nil {
 		return s, nil
 	}
+	src := r.path(ds.Spec.Source)
 	if spec.IsURL(ds.Spec.Source) {
-		return nil, fmt.Errorf("dataset %s: reading blob URL sources is not supported yet", ds.Metadata.Name)
+		// The object may have changed since the plan: train only on the
+		// version the plan recorded.
+		p, got, err := reconcile.DatasetFile(ctx, r.opts.Root, ds)
+		if err != nil {
+			return nil, err
+		}
+		if digest != "" && got != digest {
+			return nil, fmt.Errorf("dataset %s: %s is now %s, the plan was made for %s: plan again", ds.Metadata.Name, ds.Spec.Source, got, digest)
+		}
+		src = p
 	}
-	f, err := dataset.ReadFile(r.path(ds.Spec.Source), dataset.ReadOptions{Format: ds.Spec.Format, Features: ds.Spec.Features})
+	f, err := dataset.ReadFile(src, dataset.ReadOptions{Format: ds.Spec.Format, Features: ds.Spec.Features})
 	if err != nil {
 		return nil, err
 	}
