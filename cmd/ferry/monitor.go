@@ -290,18 +290,19 @@ func (mr *monitorRun) run(ctx context.Context, m *spec.Monitor, end time.Time) (
 		req.SaveRows = func(csv []byte) (string, error) { return mr.store.Put(ctx, csv) }
 	}
 	if pt := m.Spec.Performance; pt != nil {
-		lf := filepath.Join(mr.p.root, filepath.FromSlash(pt.Labels))
-		if spec.IsURL(pt.Labels) {
-			out.Notes = append(out.Notes, fmt.Sprintf("delayed labels at %s: reading labels from a URL is not supported yet; fetch them into the checkout", pt.Labels))
-		} else if _, err := os.Stat(lf); err == nil {
+		lf, err := mr.labelsFile(ctx, pt.Labels)
+		switch {
+		case err != nil:
+			out.Notes = append(out.Notes, fmt.Sprintf("no delayed labels: %v", err))
+		case lf == "":
+			out.Notes = append(out.Notes, "no delayed labels yet at "+pt.Labels)
+		default:
 			if req.Labels, err = dataset.ReadFile(lf, dataset.ReadOptions{}); err != nil {
 				return nil, nil, err
 			}
 			if mv.Evaluation != nil {
 				req.Baseline = mv.Evaluation.Metrics
 			}
-		} else {
-			out.Notes = append(out.Notes, "no delayed labels yet at "+pt.Labels)
 		}
 	}
 	res, err := monitor.Run(req)
@@ -315,6 +316,25 @@ func (mr *monitorRun) run(ctx context.Context, m *spec.Monitor, end time.Time) (
 	}
 	sort.Strings(out.Files)
 	return out, files, nil
+}
+
+// labelsFile returns the local file of a Monitor's delayed labels: the
+// repository path, or the copy of a URL (fetched like a dataset's), "" when
+// no labels have arrived at a repository path yet.
+func (mr *monitorRun) labelsFile(ctx context.Context, labels string) (string, error) {
+	if spec.IsURL(labels) {
+		f := &artifact.Fetcher{Root: mr.p.root, Dir: filepath.Join(mr.p.root, ".ferry", "cache", "labels")}
+		got, err := f.Fetch(ctx, labels)
+		if err != nil {
+			return "", err
+		}
+		return got.Path, nil
+	}
+	p := filepath.Join(mr.p.root, filepath.FromSlash(labels))
+	if _, err := os.Stat(p); err != nil {
+		return "", nil
+	}
+	return p, nil
 }
 
 // profile returns the reference profile of a version: the stored one, or one

@@ -260,3 +260,15 @@ func TestKeptRowsWithoutAFeature(t *testing.T) {
 		t.Fatalf("retrain %+v, saved %.30q, notes %v", res.Retrain, saved, res.Report.Notes)
 	}
 }
+
+// An empty prediction log has no columns at all; that is no traffic, not
+// features gone missing.
+func TestRunEmptyLogDoesNotDrift(t *testing.T) {
+	res, err := Run(Request{Monitor: mon(), Task: spec.TaskBinary, Profile: profile(t), Current: &dataset.Frame{}, WindowEnd: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Drift || res.Report.Drifted != 0 {
+		t.Fatalf("an empty log drifted: %s", res.Summary)
+	}
+}
