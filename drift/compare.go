@@ -183,7 +183,7 @@ func Compare(p *Profile, cur *dataset.Frame, cfg Config) (*Report, error) {
 		if i >= len(feats) {
 			t = cfg.Prediction
 		}
-		results[i] = compareFeature(jobs[i], cur.Col(jobs[i].Name), t, buf)
+		results[i] = compareFeature(jobs[i], cur.Col(jobs[i].Name), cur.Rows, t, buf)
 	})
 	copy(r.Features, results)
 	if len(results) > len(feats) {
@@ -206,7 +206,7 @@ func Compare(p *Profile, cur *dataset.Frame, cfg Config) (*Report, error) {
 	return r, nil
 }
 
-func compareFeature(fp *FeatureProfile, c *dataset.Column, t Test, buf *[]float64) *FeatureResult {
+func compareFeature(fp *FeatureProfile, c *dataset.Column, rows int, t Test, buf *[]float64) *FeatureResult {
 	fr := &FeatureResult{
 		Name: fp.Name, Type: fp.Type,
 		PSI: NaN(), JS: NaN(),
@@ -227,6 +227,11 @@ func compareFeature(fp *FeatureProfile, c *dataset.Column, t Test, buf *[]float6
 		fr.note("current values are numbers; compared with the reference's categories as text")
 	}
 	switch {
+	case c == nil && rows == 0:
+		// No rows at all (an empty prediction log has no columns either):
+		// no traffic, not a feature gone missing.
+		fr.note("the current data has no rows")
+		return fr
 	case c == nil:
 		fr.note("missing from the current data")
 		fr.Drift, fr.Severity = true, maxSeverity

@@ -377,3 +377,25 @@ func TestConfigFromMonitor(t *testing.T) {
 		t.Errorf("delay takes %v", got)
 	}
 }
+
+// A current frame with no rows and no columns (an empty prediction log) is no
+// traffic, not features gone missing; a column missing from rows that exist
+// still drifts.
+func TestCompareNoRowsNoColumns(t *testing.T) {
+	ref := frame(num("x", 1, 2, 3, 4), cat("c", "a", "b", "a", "b"))
+	for _, tc := range []struct {
+		cur     *dataset.Frame
+		drifted int
+	}{
+		{&dataset.Frame{}, 0},
+		{frame(num("x", 1, 2, 3, 4)), 1},
+	} {
+		r, err := CompareFrames(ref, tc.cur, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Drifted != tc.drifted {
+			t.Errorf("%d rows, %d columns: %d drifted, want %d", tc.cur.Rows, len(tc.cur.Columns), r.Drifted, tc.drifted)
+		}
+	}
+}

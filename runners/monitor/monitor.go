@@ -203,16 +203,7 @@ func Run(req Request) (*Result, error) {
 	}
 	res := &Result{Monitor: req.Monitor.Metadata.Name, WindowEnd: req.WindowEnd.UTC().Format(time.RFC3339), Report: rep}
 	if req.Current.Rows == 0 {
-		// An empty log has no columns at all, which the comparison reads as
-		// features gone missing; with no traffic nothing has drifted.
 		rep.Notes = append(rep.Notes, "the window is empty: no traffic was logged in it, so nothing can have drifted")
-		for _, f := range rep.Features {
-			f.Drift = false
-		}
-		if rep.Prediction != nil {
-			rep.Prediction.Drift = false
-		}
-		rep.Drifted = 0
 	}
 	res.Drift = rep.Drifted > 0 || rep.Prediction != nil && rep.Prediction.Drift
 	if pt := req.Monitor.Spec.Performance; pt != nil && req.Labels != nil {
